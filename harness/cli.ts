@@ -1,0 +1,148 @@
+// The workbook's one entry point: npm run lab | bench | report | grade | services | new-lab.
+import { Command } from 'commander';
+import { register } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { AppError, NotImplementedError } from '../shared/errors';
+import { runBench } from './bench';
+import { createContext } from './context';
+import { runGrade } from './grade';
+import { implDirFor } from './impl-resolve.mjs';
+import { labSchema } from './lab-schema';
+import { discoverLabs, findLab, loadLab, UnknownLabError } from './labs';
+import { createLab } from './new-lab';
+import { readReportFiles, readReports, summarize, writeSummary } from './report-summary';
+import { serveLab } from './serve';
+import { printServices } from './services-report';
+import { ServiceUnavailableError } from './services';
+import { UsageError } from './usage-error';
+
+function takeImpl(argv: string[]): { impl?: string; rest: string[] } {
+  const { values, tokens } = parseArgs({ args: argv, options: { impl: { type: 'string' } }, strict: false, tokens: true });
+  const drop = new Set<number>();
+  for (const t of tokens ?? []) {
+    if (t.kind === 'option' && t.name === 'impl') {
+      drop.add(t.index);
+      if (!t.inlineValue) drop.add(t.index + 1);
+    }
+  }
+  return { impl: values.impl as string | undefined, rest: argv.filter((_, i) => !drop.has(i)) };
+}
+
+const program = new Command()
+  .name('workbook')
+  .description('Redis Labs Workbook: run, benchmark and grade the labs')
+  .enablePositionalOptions()
+  .showHelpAfterError();
+
+program
+  .command('lab')
+  .description('run a lab\'s demo, a subcommand of it, or "serve" its HTTP service')
+  .argument('[id]', 'lab id, e.g. 5.1.1')
+  .argument('[args...]', 'passed to the lab (add --impl starter|PATH to run a learner implementation)')
+  .passThroughOptions()
+  .allowUnknownOption()
+  .action(async (id: string | undefined, args: string[]) => {
+    if (!id) {
+      console.log(listLabs());
+      return;
+    }
+    const lab = findLab(id);
+    const { impl, rest } = takeImpl(args);
+    if (impl) {
+      const implDir = implDirFor(lab.dir, impl);
+      register(pathToFileURL(path.join(import.meta.dirname, 'impl-hooks.mjs')), { data: { srcDir: path.join(lab.dir, 'src'), implDir } });
+      console.log(pc.dim(`running ${lab.id} on the implementation in ${path.relative(process.cwd(), implDir) || '.'}`));
+    }
+    const def = await loadLab(lab);
+    if (rest[0] === 'serve') {
+      if (!def.serve) throw new UsageError(`lab ${lab.id} has no HTTP service to serve`);
+      await serveLab(def, rest.slice(1));
+      return;
+    }
+    const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: def.services });
+    const stop = () => {
+      void ctx.dispose().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', stop);
+    try {
+      await def.run(ctx, rest);
+    } finally {
+      process.off('SIGINT', stop);
+      await ctx.dispose();
+    }
+  });
+
+program
+  .command('bench')
+  .description('run a lab\'s benchmark and write docs/reports/<id>.json and .md')
+  .argument('<id>', 'lab id')
+  .argument('[args...]', 'lab-specific flags; --quick for a fast, smaller run')
+  .passThroughOptions()
+  .allowUnknownOption()
+  .action(async (id: string, args: string[]) => {
+    await runBench(findLab(id), args);
+  });
+
+program
+  .command('report')
+  .description('merge every report (and other machines\' report files) into docs/reports/SUMMARY.md')
+  .argument('[files...]', 'other machines\' report JSON files')
+  .action((files: string[]) => {
+    const local = readReports();
+    const others = readReportFiles(files);
+    if (!local.length && !others.length) throw new UsageError('no reports yet: run `npm run bench <id>` first');
+    const summary = summarize(local, others);
+    const file = writeSummary(summary);
+    console.log(summary.markdown);
+    console.log(pc.green(`wrote ${path.relative(process.cwd(), file)} and ${summary.charts.length} charts`));
+  });
+
+program
+  .command('grade')
+  .description('run the suites and print passed/total per lab (and per exercise); writes grade.json')
+  .argument('[id]', 'one lab (required with --impl)')
+  .option('--impl <impl>', 'grade "starter" or a path to a learner\'s implementation of the lab\'s src/')
+  .option('--out <file>', 'where to write the JSON result', 'grade.json')
+  .action(async (id: string | undefined, opts: { impl?: string; out: string }) => {
+    if (opts.impl && !id) throw new UsageError('--impl grades one lab: give its id, e.g. npm run grade 5.1.1 -- --impl starter');
+    process.exitCode = await runGrade({ lab: id ? findLab(id) : undefined, impl: opts.impl, out: opts.out });
+  });
+
+program
+  .command('services')
+  .description('which Redis and Postgres the harness finds, their versions and round-trip time')
+  .action(async () => {
+    process.exitCode = await printServices();
+  });
+
+program
+  .command('new-lab')
+  .description('create labs/<id>-<slug> from the template; the CLI finds it at once')
+  .argument('<id>', 'e.g. 5.4.1')
+  .argument('<slug>', 'e.g. my-topic')
+  .option('--title <title>', 'the lab\'s title')
+  .action((id: string, slug: string, opts: { title?: string }) => {
+    const dir = createLab(id, slug, opts.title);
+    console.log(`created ${path.relative(process.cwd(), dir)}: npm run lab ${id} | npm run bench ${id} | npx vitest run ${path.relative(process.cwd(), dir)}`);
+  });
+
+function listLabs(): string {
+  return ['Labs (npm run lab <id>):', ...discoverLabs().map((l) => `  ${l.id.padEnd(9)} ${l.title}${l.hasStarter ? pc.dim('  [starter]') : ''}`)].join('\n');
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ServiceUnavailableError) {
+    console.error(pc.red(err.message));
+  } else if (err instanceof NotImplementedError) {
+    console.error(pc.yellow(`${err.message}\n(this implementation still has exercises to finish; \`npm run grade <id> -- --impl …\` shows which)`));
+  } else if (err instanceof UnknownLabError || err instanceof UsageError || (err instanceof AppError && err.status < 500)) {
+    console.error(pc.red((err as Error).message));
+  } else {
+    console.error(err);
+    process.exit(1);
+  }
+  process.exit(2);
+});

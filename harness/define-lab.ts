@@ -1,0 +1,46 @@
+// The contract between a lab and the harness. A lab's lab.ts is `export default defineLab({...})`.
+import type { Express } from 'express';
+import type http from 'node:http';
+import type { LabContext } from './context';
+import type { Progress } from './progress';
+import type { Metric, Ratio } from './report';
+import type { ServiceName } from './services';
+
+export interface BenchApi {
+  ctx: LabContext;
+  /** A progress bar (a live bar on a terminal, a few log lines elsewhere). */
+  progress(label: string, total: number): Progress;
+  /** `--quick`: smaller data and shorter runs, for a fast look (reports say so). */
+  quick: boolean;
+  /** Lab-specific bench flags after the id, e.g. `npm run bench 5.2.2 -- --remote`. */
+  argv: string[];
+}
+
+export interface BenchResult {
+  metrics: Metric[];
+  ratios: Ratio[];
+  /** Sentences for the report: what was measured, on how much data. */
+  notes?: string[];
+}
+
+export type ServeResult = Express | http.RequestListener | { app: Express | http.RequestListener; close?(): Promise<void> };
+
+export interface LabDefinition {
+  /** `5.1.1`, `5.2.B`, `capstone`. */
+  id: string;
+  title: string;
+  /** One line: what the lab teaches. */
+  summary?: string;
+  /** The narrated demo and any subcommands (`npm run lab <id> -- <argv>`). */
+  run(ctx: LabContext, argv: string[]): Promise<void>;
+  /** The lab's HTTP service, for `npm run lab <id> -- serve [--port N]`. */
+  serve?(ctx: LabContext, argv: string[]): Promise<ServeResult>;
+  /** The benchmark; the harness writes its report. */
+  bench?(api: BenchApi): Promise<BenchResult>;
+  /** Which services the lab needs (default both); a Redis-only lab runs without Postgres. */
+  services?: ServiceName[];
+}
+
+export function defineLab(def: LabDefinition): LabDefinition {
+  return def;
+}

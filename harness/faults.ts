@@ -1,0 +1,93 @@
+// A Redis server the harness starts itself on a free loopback port, so a test or a drill can stop,
+// pause and restart it without touching the shared server on 6379.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort, waitFor } from './ports';
+
+export interface ManagedRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly running: boolean;
+  /** Stops the server (SIGTERM, nothing saved); clients see connection errors. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (empty: it keeps nothing on disk). */
+  start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections hang instead of failing, like a stalled network. */
+  pause(): void;
+  resume(): void;
+  /** Stops it for good and removes its working folder. */
+  dispose(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+export interface ManagedRedisOptions {
+  port?: number;
+  /** Extra redis-server arguments, e.g. ['--cluster-enabled', 'yes']. */
+  args?: string[];
+  /** redis-server binary (default from PATH). */
+  binary?: string;
+}
+
+export async function startRedisServer(opts: ManagedRedisOptions = {}): Promise<ManagedRedis> {
+  const port = opts.port ?? (await freePort());
+  const dir = mkdtempSync(path.join(tmpdir(), `wb-redis-${port}-`));
+  let proc: ChildProcess | undefined;
+
+  const ping = async () => {
+    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      return (await c.ping()) === 'PONG';
+    } finally {
+      c.disconnect();
+    }
+  };
+
+  const start = async () => {
+    if (proc) return;
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.args ?? [])];
+    const p = spawn(opts.binary ?? 'redis-server', args, { stdio: 'ignore' });
+    p.once('error', () => {});
+    p.once('exit', () => {
+      live.delete(p);
+      if (proc === p) proc = undefined;
+    });
+    live.add(p);
+    proc = p;
+    await waitFor(ping, { timeoutMs: 10_000, what: `redis-server on port ${port}` });
+  };
+
+  const stop = async () => {
+    const p = proc;
+    if (!p) return;
+    const exited = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGCONT');
+    p.kill('SIGTERM');
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get running() {
+      return proc !== undefined;
+    },
+    stop,
+    start,
+    pause: () => proc?.kill('SIGSTOP'),
+    resume: () => proc?.kill('SIGCONT'),
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

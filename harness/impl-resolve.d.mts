@@ -1,0 +1,2 @@
+export function resolveImpl(specifier: string, importerPath: string, dirs: { srcDir: string; implDir: string }): string | undefined;
+export function implDirFor(labDir: string, impl: string): string;

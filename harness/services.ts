@@ -1,0 +1,175 @@
+// Finds the Redis and Postgres every lab talks to, in this order:
+//   1. REDIS_URL / DATABASE_URL   2. the default local ports   3. testcontainers (only when Docker answers)
+//   4. a ServiceUnavailableError whose message says exactly how to start what is missing.
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export type ServiceSource = 'env' | 'local' | 'container';
+
+export interface ServiceInfo {
+  url: string;
+  source: ServiceSource;
+  version: string;
+  /** Round-trip time of one PING / SELECT 1, in milliseconds. */
+  rttMs: number;
+}
+
+export interface Services {
+  redis: ServiceInfo;
+  postgres: ServiceInfo;
+}
+
+/** A service could not be found: the message is the whole explanation, no stack trace needed. */
+export class ServiceUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+export async function probeRedis(url: string, timeoutMs = 1500): Promise<{ version: string; rttMs: number }> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const started = performance.now();
+    await client.ping();
+    const rttMs = performance.now() - started;
+    const info = await client.info('server');
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    return { version, rttMs };
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function probePostgres(url: string, timeoutMs = 2000): Promise<{ version: string; rttMs: number }> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const started = performance.now();
+    await client.query('SELECT 1');
+    const rttMs = performance.now() - started;
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return { version: rows[0]?.server_version ?? 'unknown', rttMs };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function dockerReachable(): boolean {
+  return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock');
+}
+
+/** Starts redis:7 / postgres:16 with testcontainers (reused across runs so a demo does not wait twice). */
+async function startContainer(kind: 'redis' | 'postgres'): Promise<string> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  if (kind === 'redis') {
+    const c = await new GenericContainer('redis:7').withExposedPorts(6379).withReuse().start();
+    return `redis://${c.getHost()}:${c.getMappedPort(6379)}`;
+  }
+  const c = await new GenericContainer('postgres:16')
+    .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' })
+    .withExposedPorts(5432)
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+    .withReuse()
+    .start();
+  return `postgres://postgres@${c.getHost()}:${c.getMappedPort(5432)}/test`;
+}
+
+const HOW_TO_START = {
+  redis: [
+    'Start it with one of:',
+    '  docker compose up -d redis',
+    '  redis-server --daemonize yes --port 6379 --save "" --appendonly no',
+    'or point REDIS_URL at a running server (e.g. REDIS_URL=redis://127.0.0.1:6380).',
+  ],
+  postgres: [
+    'Start it with one of:',
+    '  docker compose up -d postgres',
+    '  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+    'or point DATABASE_URL at a running server (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test).',
+  ],
+} as const;
+
+async function resolveOne(
+  kind: 'redis' | 'postgres',
+  envVar: string,
+  fallback: string,
+  probe: (url: string) => Promise<{ version: string; rttMs: number }>,
+): Promise<ServiceInfo> {
+  const fromEnv = process.env[envVar];
+  const url = fromEnv || fallback;
+  const source: ServiceSource = fromEnv ? 'env' : 'local';
+  let reason: string;
+  try {
+    return { url, source, ...(await probe(url)) };
+  } catch (err) {
+    reason = (err as Error).message || String(err);
+  }
+  if (!fromEnv && dockerReachable()) {
+    try {
+      const containerUrl = await startContainer(kind);
+      return { url: containerUrl, source: 'container', ...(await probe(containerUrl)) };
+    } catch (err) {
+      reason += `; Docker was found but the ${kind} container did not start (${(err as Error).message})`;
+    }
+  }
+  const name = kind === 'redis' ? 'Redis' : 'PostgreSQL';
+  throw new ServiceUnavailableError(
+    [`${name} is not answering at ${redactUrl(url)} (${reason}).`, ...HOW_TO_START[kind], '`npm run services` shows what the harness finds.'].join('\n'),
+  );
+}
+
+export type ServiceName = 'redis' | 'postgres';
+
+const cached = new Map<string, Promise<Services>>();
+
+const notChecked = (envVar: string, fallback: string): Promise<ServiceInfo> =>
+  Promise.resolve({ url: process.env[envVar] || fallback, source: process.env[envVar] ? 'env' : 'local', version: 'not checked', rttMs: Number.NaN });
+
+/** Resolves the services once per process; one that is not needed is only named, not probed. */
+export function resolveServices(needs: ServiceName[] = ['redis', 'postgres']): Promise<Services> {
+  const cacheKey = [...needs].sort().join(',');
+  const hit = cached.get(cacheKey);
+  if (hit) return hit;
+  const pending = (async () => {
+    const [redis, postgres] = await Promise.allSettled([
+      needs.includes('redis') ? resolveOne('redis', 'REDIS_URL', DEFAULT_REDIS_URL, probeRedis) : notChecked('REDIS_URL', DEFAULT_REDIS_URL),
+      needs.includes('postgres') ? resolveOne('postgres', 'DATABASE_URL', DEFAULT_DATABASE_URL, probePostgres) : notChecked('DATABASE_URL', DEFAULT_DATABASE_URL),
+    ]);
+    const errors = [redis, postgres].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (errors.length) {
+      cached.delete(cacheKey);
+      throw new ServiceUnavailableError(errors.map((e) => (e.reason as Error).message).join('\n\n'));
+    }
+    return {
+      redis: (redis as PromiseFulfilledResult<ServiceInfo>).value,
+      postgres: (postgres as PromiseFulfilledResult<ServiceInfo>).value,
+    };
+  })();
+  cached.set(cacheKey, pending);
+  return pending;
+}
+
+/** Hides the password of a URL for printing. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}

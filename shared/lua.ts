@@ -1,0 +1,31 @@
+// Lua scripts live in their own .lua files and are loaded once per client with ioredis defineCommand
+// (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or on a fresh server). Every key goes in KEYS,
+// so the same script runs unchanged on Redis Cluster.
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+
+const sources = new Map<string, string>();
+
+function source(file: URL): string {
+  let text = sources.get(file.href);
+  if (text === undefined) {
+    text = readFileSync(file, 'utf8');
+    sources.set(file.href, text);
+  }
+  return text;
+}
+
+export type LuaCommand<R> = (keys: string[], args: Array<string | number>) => Promise<R>;
+
+/**
+ * Defines `name` on the client (once) from `file` and returns a typed caller.
+ * `name` must be unique among the scripts a client uses, e.g. `lb_setScore`.
+ */
+export function luaCommand<R = unknown>(redis: Redis | Cluster, name: string, file: URL, numberOfKeys: number): LuaCommand<R> {
+  const client = redis as unknown as Record<string, (...a: Array<string | number>) => Promise<R>>;
+  if (typeof client[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua: source(file) });
+  return (keys, args) => {
+    if (keys.length !== numberOfKeys) throw new Error(`${name} takes ${numberOfKeys} keys, got ${keys.length}`);
+    return client[name]!(...keys, ...args);
+  };
+}
