@@ -23,7 +23,15 @@ export interface BenchResult {
   notes?: string[];
 }
 
-export type ServeResult = Express | http.RequestListener | { app: Express | http.RequestListener; close?(): Promise<void> };
+export type ServeResult =
+  | Express
+  | http.RequestListener
+  | {
+      app: Express | http.RequestListener;
+      close?(): Promise<void>;
+      /** Called with the listening server, e.g. to handle WebSocket upgrades (`server.on('upgrade', …)`). */
+      attach?(server: http.Server): void;
+    };
 
 export interface LabDefinition {
   /** `5.1.1`, `5.2.B`, `capstone`. */

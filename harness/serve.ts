@@ -13,15 +13,16 @@ export async function serveLab(def: LabDefinition, argv: string[]): Promise<void
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
   const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: def.services });
   const served = await def.serve!(ctx, argv);
-  const { app, close } = typeof served === 'function' ? { app: served, close: undefined } : served;
+  const { app, close, attach } = typeof served === 'function' ? { app: served, close: undefined, attach: undefined } : served;
   const server = await listen(app, port);
+  attach?.(server.server);
   console.log(`${pc.bold(def.id)} ${def.title} listening on ${pc.cyan(server.url)}  (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   console.log('\nstopping…');
-  await server.close();
-  await close?.();
+  // Together: server.close() waits for upgraded (WebSocket) sockets, which only the lab's close() ends.
+  await Promise.all([server.close(), close?.()]);
   await ctx.dispose();
 }
