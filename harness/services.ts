@@ -39,9 +39,14 @@ export async function probeRedis(url: string, timeoutMs = 1500): Promise<{ versi
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on('error', () => {});
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => {
+    lastError = err;
+  });
   try {
-    await client.connect();
+    await client.connect().catch((err: Error) => {
+      throw lastError ?? err;
+    });
     const started = performance.now();
     await client.ping();
     const rttMs = performance.now() - started;
@@ -55,9 +60,14 @@ export async function probeRedis(url: string, timeoutMs = 1500): Promise<{ versi
 
 export async function probePostgres(url: string, timeoutMs = 2000): Promise<{ version: string; rttMs: number }> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => {});
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => {
+    lastError = err;
+  });
   try {
-    await client.connect();
+    await client.connect().catch((err: Error) => {
+      throw lastError ?? err;
+    });
     const started = performance.now();
     await client.query('SELECT 1');
     const rttMs = performance.now() - started;

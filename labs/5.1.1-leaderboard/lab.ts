@@ -1,0 +1,12 @@
+import { defineLab } from '../../harness/define-lab';
+import { runBench } from './bench';
+import { runDemo } from './demo';
+
+export default defineLab({
+  id: '5.1.1',
+  title: 'Redis-powered leaderboard tracker',
+  summary: 'Sorted sets: scores, ranks, pages, first-reached tie-breaks and live updates over pub/sub.',
+  services: ['redis', 'postgres'],
+  run: (ctx) => runDemo(ctx),
+  bench: runBench,
+});
