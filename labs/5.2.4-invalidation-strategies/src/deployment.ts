@@ -1,0 +1,42 @@
+// A "deployment" of one strategy: its own key namespace, a catalog with read counters, its workers and
+// as many app instances as you like. The demo, the bench and the tests all set strategies up this way.
+import type { LabContext } from '../../../harness/context';
+import { createCatalog, type Catalog } from './catalog';
+import type { Strategy, StrategyDefinition, StrategyDeps, StrategyWorker } from './strategy';
+
+export interface Deployment {
+  def: StrategyDefinition;
+  keys: LabContext['keys'];
+  catalog: Catalog;
+  /** One more app instance; `overrides` change its clock, TTL or cache version. */
+  instance(overrides?: Partial<StrategyDeps>): Promise<Strategy>;
+  /** Starts the strategy's worker (if it has one) in this process. */
+  startWorker(): Promise<StrategyWorker | undefined>;
+  /** Closes every instance and worker it started. */
+  close(): Promise<void>;
+}
+
+export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: string, base: Partial<StrategyDeps> = {}): Deployment {
+  const keys = ctx.keys.forLab(`${ctx.keys.lab}:${namespace}`);
+  const catalog = createCatalog(ctx.pg);
+  const open: Array<{ close(): Promise<void> }> = [];
+  return {
+    def,
+    keys,
+    catalog,
+    async instance(overrides = {}) {
+      const s = await def.create({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, catalog, ...base, ...overrides });
+      open.push(s);
+      return s;
+    },
+    async startWorker() {
+      if (!def.startWorker) return undefined;
+      const w = await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool: ctx.pg });
+      open.push(w);
+      return w;
+    },
+    async close() {
+      for (const o of open.splice(0).reverse()) await o.close();
+    },
+  };
+}

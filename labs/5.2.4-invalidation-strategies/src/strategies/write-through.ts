@@ -1,0 +1,27 @@
+// Write-through: the writer puts the committed row (RETURNING) into the cache itself, so the next read
+// is a fresh hit with no database read at all.
+import { luaCommand } from '../../../../shared/lua';
+import { encodeEntry } from '../entry';
+import { readThrough } from '../read-through';
+import { gcTtlMs, options, type StrategyDefinition } from '../strategy';
+
+const setIfNewerLua = new URL('../set-if-newer.lua', import.meta.url);
+
+export const writeThrough: StrategyDefinition = {
+  name: 'write-through',
+  promise: 'a read after a write is fresh and costs no database read',
+  async create(deps) {
+    const { now, ttlMs } = options(deps);
+    const key = (id: number) => deps.keys.key('product', id);
+    const setIfNewer = luaCommand<number>(deps.redis, 'inv_setIfNewer', setIfNewerLua, 1);
+    return {
+      name: 'write-through',
+      read: readThrough({ redis: deps.redis, catalog: deps.catalog, key, now, ttlMs }),
+      async write(id, patch) {
+        const { after } = await deps.catalog.update(id, patch);
+        await setIfNewer([key(id)], [encodeEntry(after, now()), after.version, gcTtlMs(ttlMs)]);
+      },
+      close: async () => {},
+    };
+  },
+};

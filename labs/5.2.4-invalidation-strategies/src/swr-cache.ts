@@ -1,0 +1,91 @@
+// Stale-while-revalidate over Redis: an entry is fresh for `freshMs`, then stale for `staleMs` more.
+// A stale hit is served at once and starts ONE background reload: one per stale entry across every
+// instance, because the right to refresh is a SET NX on a key named after the entry's timestamp.
+import type { Redis } from 'ioredis';
+import type { Catalog } from './catalog';
+import { encodeEntry, getEntry, type Entry } from './entry';
+import type { Product } from './product';
+import { gcTtlMs, type Clock } from './strategy';
+
+export interface SwrOptions {
+  redis: Redis;
+  catalog: Catalog;
+  key: (id: number) => string;
+  now: Clock;
+  freshMs: number;
+  staleMs: number;
+  /** How long a refresher may hold the right to refresh before another may try (default 5 s). */
+  lockMs?: number;
+}
+
+export interface SwrCache {
+  get(id: number): Promise<Product | undefined>;
+  /** Reloads the entry in the background unless this stale copy is already being refreshed. */
+  refreshInBackground(id: number, stale: Entry): void;
+  /** Waits for the refreshes this instance started. */
+  settle(): Promise<void>;
+  /** How many background reloads this instance ran. */
+  readonly backgroundLoads: number;
+}
+
+export interface SwrParts {
+  opts: SwrOptions;
+  /** Loads from Postgres and stores a fresh entry. */
+  fill(id: number): Promise<Product | undefined>;
+  inflight: Map<number, Promise<unknown>>;
+  counters: { backgroundLoads: number };
+}
+
+export function createSwrCache(opts: SwrOptions): SwrCache {
+  const { redis, catalog, key, now, freshMs, staleMs } = opts;
+  const parts: SwrParts = {
+    opts,
+    inflight: new Map(),
+    counters: { backgroundLoads: 0 },
+    async fill(id) {
+      const product = await catalog.load(id);
+      if (product) await redis.set(key(id), encodeEntry(product, now()), 'PX', gcTtlMs(freshMs + staleMs));
+      return product;
+    },
+  };
+  const refresh = refreshInBackground(parts);
+  return {
+    async get(id) {
+      const entry = await getEntry(redis, key(id));
+      const age = entry ? now() - entry.at : Number.POSITIVE_INFINITY;
+      if (entry && age < freshMs) return entry.v;
+      if (entry && age < freshMs + staleMs) {
+        refresh(id, entry);
+        return entry.v;
+      }
+      // A miss, or older than fresh + stale (the hard TTL): the caller waits for the database.
+      return parts.fill(id);
+    },
+    refreshInBackground: refresh,
+    settle: async () => void (await Promise.allSettled([...parts.inflight.values()])),
+    get backgroundLoads() {
+      return parts.counters.backgroundLoads;
+    },
+  };
+}
+
+/** The lesson's core: at most one background reload per stale entry, never blocking the reader. */
+export function refreshInBackground(parts: SwrParts): (id: number, stale: Entry) => void {
+  const { redis, key } = parts.opts;
+  const lockMs = parts.opts.lockMs ?? 5000;
+  return (id, stale) => {
+    // Already refreshing it here: no second Redis round trip.
+    if (parts.inflight.has(id)) return;
+    const job = (async () => {
+      // One refresher per stale copy across all instances: the lock is named after the copy's stamp,
+      // so after the refresh lands nobody can win it again for the same old copy.
+      const won = await redis.set(`${key(id)}:refresh:${stale.at}`, '1', 'PX', lockMs, 'NX');
+      if (won !== 'OK') return;
+      parts.counters.backgroundLoads++;
+      await parts.fill(id);
+    })()
+      .catch(() => {}) // a failed refresh leaves the stale copy; the lock expires and someone retries
+      .finally(() => parts.inflight.delete(id));
+    parts.inflight.set(id, job);
+  };
+}
