@@ -1,0 +1,87 @@
+// The invalidation bus: one Redis pub/sub channel all instances of the cache share. A write or an
+// invalidation on one instance is published; every other instance drops the matching L1 entries.
+// The same messages wake processes waiting for another one's loader (the stampede lock).
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Breaker } from './breaker';
+
+export type BusMessage =
+  | { t: 'set'; ns: string; key: string }
+  | { t: 'del'; ns: string; keys: string[] }
+  | { t: 'tags'; tags: string[] }
+  | { t: 'pat'; ns: string; pattern: string }
+  | { t: 'ns'; ns: string };
+
+export interface BusHandlers {
+  onMessage(msg: BusMessage): void;
+  /** The subscriber came back after a disconnect: messages may have been missed. */
+  onReconnect(): void;
+}
+
+export class CacheBus {
+  readonly id = randomUUID();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private wasDown = false;
+
+  constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly channel: string,
+    private readonly breaker: Breaker,
+    private readonly handlers: BusHandlers,
+  ) {}
+
+  /** Subscribes (waits at most `ms`: a cache can start while Redis is down and catch up later). */
+  async start(ms = 2000): Promise<void> {
+    this.sub.on('message', (channel: string, text: string) => {
+      if (channel === this.channel) this.receive(text);
+    });
+    this.sub.on('close', () => (this.wasDown = true));
+    this.sub.on('ready', () => {
+      if (!this.wasDown) return;
+      this.wasDown = false;
+      this.handlers.onReconnect();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.sub.subscribe(this.channel).catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  }
+
+  publish(msg: BusMessage): void {
+    if (this.breaker.isOpen) return;
+    this.pub.publish(this.channel, JSON.stringify({ ...msg, from: this.id })).catch(() => {});
+  }
+
+  /** Resolves when another instance reports `ns:key` filled, or after `ms`, whichever is first. */
+  wait(ns: string, key: string, ms: number): Promise<void> {
+    const id = `${ns}:${key}`;
+    return new Promise((resolve) => {
+      let set = this.waiters.get(id);
+      if (!set) this.waiters.set(id, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (!set.size) this.waiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  private receive(text: string): void {
+    let msg: BusMessage & { from?: string };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (msg.from === this.id) return;
+    if (msg.t === 'set') this.waiters.get(`${msg.ns}:${msg.key}`)?.forEach((wake) => wake());
+    this.handlers.onMessage(msg);
+  }
+
+  async stop(): Promise<void> {
+    await this.sub.unsubscribe(this.channel).catch(() => {});
+  }
+}

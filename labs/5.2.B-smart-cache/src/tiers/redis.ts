@@ -1,0 +1,67 @@
+// L2: Redis. One GET per read, one SET … PX per write (the key lives until the end of grace), tag sets
+// beside it. Every call goes through the breaker, so a dead Redis costs nothing once it is noticed.
+import type { Redis } from 'ioredis';
+import type { Breaker } from '../breaker';
+import type { Entry } from '../entry';
+import type { Keyspace } from '../keys';
+import { scanDelete } from '../scan';
+import type { Serializer } from '../serializer';
+import type { CacheStats } from '../stats';
+import { indexTags, invalidateTags } from '../tags';
+import type { CacheTier } from './tier';
+
+export interface RedisTierOptions {
+  redis: Redis;
+  keys: Keyspace;
+  serializer: Serializer;
+  breaker: Breaker;
+  stats: CacheStats;
+  now: () => number;
+}
+
+export class RedisTier implements CacheTier {
+  readonly name = 'l2' as const;
+  constructor(private readonly o: RedisTierOptions) {}
+
+  async get(ns: string, key: string): Promise<Entry | undefined> {
+    const t0 = performance.now();
+    const text = await this.o.breaker.run(() => this.o.redis.get(this.o.keys.data(ns, key)));
+    this.o.stats.observe('l2_get', t0);
+    if (text === null) return undefined;
+    const entry = this.o.serializer.decode(text);
+    entry.size = text.length;
+    return this.o.now() < entry.staleUntil ? entry : undefined;
+  }
+
+  async set(ns: string, key: string, entry: Entry, encoded?: string): Promise<void> {
+    const lifetime = Math.ceil(entry.staleUntil - this.o.now());
+    if (lifetime <= 0) return;
+    const payload = encoded ?? this.o.serializer.encode(entry);
+    const dataKey = this.o.keys.data(ns, key);
+    const t0 = performance.now();
+    await this.o.breaker.run(() =>
+      Promise.all([
+        this.o.redis.set(dataKey, payload, 'PX', lifetime),
+        entry.tags.length ? indexTags(this.o.redis, entry.tags.map(this.o.keys.tag), dataKey, lifetime) : null,
+      ]),
+    );
+    this.o.stats.observe('l2_set', t0);
+  }
+
+  delete(ns: string, keys: string[]): Promise<number> {
+    if (!keys.length) return Promise.resolve(0);
+    return this.o.breaker.run(() => this.o.redis.unlink(...keys.map((k) => this.o.keys.data(ns, k))));
+  }
+
+  deleteTags(tags: string[]): Promise<number> {
+    return this.o.breaker.run(() => invalidateTags(this.o.redis, tags.map(this.o.keys.tag)));
+  }
+
+  deletePattern(ns: string, pattern: string): Promise<number> {
+    return this.o.breaker.run(() => scanDelete(this.o.redis, this.o.keys.match(ns, pattern)));
+  }
+
+  clearNamespace(ns: string): Promise<number> {
+    return this.o.breaker.run(() => scanDelete(this.o.redis, this.o.keys.match(ns)));
+  }
+}

@@ -1,0 +1,43 @@
+// Test helpers: caches on the test context's Redis under its unique prefix, and a clock tests move.
+import type { LabContext } from '../../../harness/context';
+import { createSmartCache, type CacheOptions, type SmartCache } from '../src/cache';
+import { cacheRedisOptions } from '../src/redis-client';
+
+export interface Clock {
+  (): number;
+  advance(ms: number): void;
+}
+
+export function manualClock(start = 1_700_000_000_000): Clock {
+  let t = start;
+  const clock = (() => t) as Clock;
+  clock.advance = (ms) => {
+    t += ms;
+  };
+  return clock;
+}
+
+let n = 0;
+
+/** A cache (L1 + L2 + bus by default) on the context's Redis; closed when the context is disposed. */
+export async function makeCache(ctx: LabContext, opts: Partial<CacheOptions> & { base?: string; bus?: boolean } = {}): Promise<SmartCache> {
+  const { base, bus, ...rest } = opts;
+  const redis = rest.redis ?? ctx.newRedis(cacheRedisOptions());
+  const subscriber = bus === false ? undefined : ctx.newRedis({ maxRetriesPerRequest: null });
+  const cache = createSmartCache({ keyBase: base ?? ctx.keys.key('sc'), redis, subscriber, ...rest });
+  await cache.start();
+  ctx.onDispose(() => cache.close());
+  return cache;
+}
+
+/** A loader that counts its calls. */
+export function counting<T>(value: T | (() => T | Promise<T>)) {
+  const fn = async () => {
+    fn.calls++;
+    return typeof value === 'function' ? (value as () => T)() : value;
+  };
+  fn.calls = 0;
+  return fn;
+}
+
+export const uniqueKey = (label = 'k') => `${label}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
