@@ -1,9 +1,10 @@
-// HTTP load: serve an app on an ephemeral port and drive it with autocannon from a worker thread.
+// HTTP load: serve an app on an ephemeral port and drive it with autocannon from a separate process.
 // Every HTTP ratio in a report divides by a bare express route measured in the same run.
 import type { Express } from 'express';
 import express from 'express';
 import type http from 'node:http';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { listen } from '../shared/http';
 
 export interface LoadOptions {
@@ -35,7 +36,7 @@ export interface LoadResult {
 /** Drives a URL that is already listening. */
 export function loadUrl(baseUrl: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const headers = { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
-  const workerData = {
+  const options = {
     url: baseUrl + (opts.path ?? '/'),
     method: opts.method ?? 'GET',
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -46,10 +47,11 @@ export function loadUrl(baseUrl: string, opts: LoadOptions = {}): Promise<LoadRe
     requests: opts.requests,
   };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`load worker exited with ${code}`)));
+    const child = fork(fileURLToPath(new URL('./load-worker.mjs', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+    child.once('message', (result: LoadResult) => resolve(result));
+    child.once('error', reject);
+    child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
+    child.send(options);
   });
 }
 

@@ -89,7 +89,8 @@ export function writeSummary(summary: Summary, dir = REPORTS_DIR): string {
 /** 5.1.1 < 5.1.2 < 5.1.B < 5.2.1 < capstone */
 export function compareLabIds(a: string, b: string): number {
   const key = (id: string) => id.split('.').map((p) => (/^\d+$/.test(p) ? p.padStart(4, '0') : `~${p}`)).join('.');
-  return key(a).localeCompare(key(b));
+  const [ka, kb] = [key(a), key(b)];
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

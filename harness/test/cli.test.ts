@@ -1,0 +1,61 @@
+// The CLI as a learner meets it: clear messages and exit 2 when something is wrong, no stack traces.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'harness/cli.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+describe('workbook CLI', () => {
+  it('lists the labs with titles', async () => {
+    const { code, out } = await cli(['lab']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/5\.1\.1\s+Redis-powered leaderboard tracker/);
+  });
+
+  it('an unknown lab exits 2 and lists the labs', async () => {
+    const { code, out } = await cli(['lab', '9.9.9']);
+    expect(code).toBe(2);
+    expect(out).toContain('Unknown lab "9.9.9"');
+    expect(out).toContain('5.1.1');
+  });
+
+  it('with Redis unreachable, a lab exits 2 with how to start it and no stack trace', async () => {
+    const { code, out } = await cli(['lab', '5.1.1'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(code).toBe(2);
+    expect(out).toContain('Redis is not answering at redis://127.0.0.1:1');
+    expect(out).toContain('docker compose up -d redis');
+    expect(out).toContain('redis-server --daemonize yes');
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+
+  it('services prints what it found', async () => {
+    const { code, out } = await cli(['services']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/redis.*\d+\.\d+\.\d+/);
+    expect(out).toMatch(/postgres.*\d+\.\d+/);
+  });
+
+  it('services exits 2 naming the missing one', async () => {
+    const { code, out } = await cli(['services'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' });
+    expect(code).toBe(2);
+    expect(out).toContain('PostgreSQL is not answering');
+  });
+
+  it('grade needs a lab id with --impl', async () => {
+    const { code, out } = await cli(['grade', '--impl', 'starter']);
+    expect(code).toBe(2);
+    expect(out).toContain('--impl grades one lab');
+  });
+});
