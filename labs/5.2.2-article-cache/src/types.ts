@@ -1,0 +1,76 @@
+// The shapes the API serves. Dates are Date objects whether they come from Postgres or from the cache
+// (shared/codec revives ISO strings), so a cached value and a loaded one compare equal.
+
+export interface AuthorRef {
+  id: number;
+  name: string;
+}
+
+/** GET /articles/:id — what the realistic uncached query returns. */
+export interface Article {
+  id: number;
+  title: string;
+  body: string;
+  tags: string[];
+  publishedAt: Date;
+  updatedAt: Date;
+  author: AuthorRef;
+  commentCount: number;
+}
+
+export interface ArticleSummary {
+  id: number;
+  title: string;
+  tags: string[];
+  publishedAt: Date;
+  author: AuthorRef;
+}
+
+/** The page's components, each cached under its own key with its own TTL. */
+export interface PageHeader {
+  id: number;
+  title: string;
+  tags: string[];
+  publishedAt: Date;
+  author: AuthorRef;
+}
+export interface PageBody {
+  body: string;
+  updatedAt: Date;
+}
+export interface RelatedArticle {
+  id: number;
+  title: string;
+}
+
+/** GET /articles/:id/page — assembled from the components above. */
+export interface ArticlePage extends PageHeader, PageBody {
+  commentCount: number;
+  related: RelatedArticle[];
+}
+
+export interface ListQuery {
+  author?: number;
+  tag?: string;
+  page: number;
+}
+
+export interface ArticleList {
+  page: number;
+  pageSize: number;
+  items: ArticleSummary[];
+}
+
+export interface TopCommented {
+  tag: string;
+  since: Date;
+  items: Array<{ id: number; title: string; comments: number }>;
+}
+
+export interface ArticlePatch {
+  title?: string;
+  body?: string;
+  tags?: string[];
+}
+
+export type ArticleField = keyof ArticlePatch;
