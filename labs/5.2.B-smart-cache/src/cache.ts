@@ -123,9 +123,9 @@ export class SmartCache {
     }
   }
 
-  /** Subscribes to the bus (if any). Resolves even when Redis is down. */
-  async start(): Promise<this> {
-    await this.bus?.start();
+  /** Subscribes to the bus (if any), waiting at most `ms`: resolves even when Redis is down. */
+  async start(ms = 2000): Promise<this> {
+    await this.bus?.start(ms);
     return this;
   }
 
@@ -502,6 +502,6 @@ export function createSmartCache(opts: CacheOptions): SmartCache {
 export async function connectSmartCache(url: string, opts: Omit<CacheOptions, 'redis' | 'subscriber' | 'owned'> & { redisOptions?: CacheRedisOptions; bus?: boolean }): Promise<SmartCache> {
   const redis = createCacheRedis(url, opts.redisOptions);
   const subscriber = opts.bus === false ? undefined : createCacheSubscriber(url, opts.redisOptions);
-  await whenReady(redis);
-  return new SmartCache({ ...opts, redis, subscriber, owned: subscriber ? [redis, subscriber] : [redis] }).start();
+  const up = await whenReady(redis);
+  return new SmartCache({ ...opts, redis, subscriber, owned: subscriber ? [redis, subscriber] : [redis] }).start(up ? 2000 : 0);
 }

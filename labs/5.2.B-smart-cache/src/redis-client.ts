@@ -38,17 +38,23 @@ export function createCacheSubscriber(url: string, opts: CacheRedisOptions = {})
   return r;
 }
 
-/** Resolves once the client is ready, or after `ms` (the cache then starts degraded and recovers). */
+/**
+ * Resolves true once the client is ready, false on its first error (refused, wrong password) or after
+ * `ms`: the cache then starts degraded (L1 + loader) and the breaker's probe notices the recovery.
+ */
 export function whenReady(redis: Redis, ms = 2000): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => done(false), ms);
     const onReady = () => done(true);
+    const onError = () => done(false);
     const done = (ok: boolean) => {
       clearTimeout(t);
       redis.off('ready', onReady);
+      redis.off('error', onError);
       resolve(ok);
     };
     redis.once('ready', onReady);
+    redis.once('error', onError);
   });
 }

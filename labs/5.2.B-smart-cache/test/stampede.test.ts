@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type LabContext } from '../../../harness/context';
+import { runRace } from '../../../harness/race';
+import { counting, makeCache, uniqueKey } from './helpers';
+
+let ctx: LabContext;
+beforeAll(async () => {
+  ctx = await createTestContext('5.2.B', { services: ['redis'] });
+});
+afterAll(() => ctx.dispose());
+
+describe('exercise 2: cross-process stampede protection', () => {
+  it('two instances, one cold key: the loader runs once, the other instance waits for it', async () => {
+    const base = ctx.keys.key('sc-st');
+    const a = await makeCache(ctx, { base });
+    const b = await makeCache(ctx, { base });
+    const key = uniqueKey();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const load = counting(async () => {
+      await gate;
+      return 'from the database';
+    });
+    const first = a.fetch(key, load);
+    // a holds the lock once its loader has started
+    while (load.calls === 0) await new Promise((r) => setImmediate(r));
+    const second = Promise.all(Array.from({ length: 10 }, () => b.fetch(key, load)));
+    release();
+    expect((await first).source).toBe('loader');
+    const seconds = await second;
+    expect(seconds.every((f) => f.value === 'from the database')).toBe(true);
+    expect(load.calls).toBe(1);
+    expect(await ctx.redis.exists(a.keys.lock('default', key))).toBe(0);
+  });
+
+  it('a waiter takes over when the holder vanishes without filling', async () => {
+    const base = ctx.keys.key('sc-st2');
+    const b = await makeCache(ctx, { base, bus: false });
+    const key = uniqueKey();
+    // A "dead" holder: its lock is there and expires soon; nobody fills the key.
+    await ctx.redis.set(b.keys.lock('default', key), 'dead-process', 'PX', 150);
+    const load = counting('recovered');
+    expect(await b.getOrSet(key, load)).toBe('recovered');
+    expect(load.calls).toBe(1);
+  });
+
+  it('100 concurrent requests across 2 processes for a cold key → exactly 1 loader call', async () => {
+    const key = uniqueKey('cold');
+    const counterKey = ctx.keys.key('loads', key);
+    const result = await runRace({
+      module: new URL('./race-actor.ts', import.meta.url),
+      actors: 100,
+      processes: 2,
+      args: { redisUrl: ctx.services.redis.url, keyBase: ctx.keys.key('sc-race'), key, counterKey },
+    });
+    const failures = result.outcomes.filter((o) => !o.ok);
+    expect(failures).toEqual([]);
+    expect(await ctx.redis.get(counterKey)).toBe('1');
+    const values = new Set(result.outcomes.map((o) => (o.ok ? o.value : '')));
+    expect(values.size).toBe(1);
+  });
+});
