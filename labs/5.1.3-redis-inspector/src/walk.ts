@@ -1,0 +1,62 @@
+// The walk every command shares: SCAN batches (exercise 1), each described in one pipeline, with a
+// progress estimate against DBSIZE.
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../../../shared/errors';
+import { inspectKeys, scanKeys, type KeyInfo } from './scan';
+
+export interface WalkOptions {
+  /** SCAN COUNT hint (default 1,000). */
+  count?: number;
+  /** MEMORY USAGE SAMPLES (default: Redis's 5; 0 = every element, exact but slow on big keys). */
+  samples?: number;
+  /**
+   * Called after each SCAN call. MATCH filters after the walk, so progress is counted in slots
+   * visited (≈ calls × COUNT) against DBSIZE, not in matching keys.
+   */
+  onProgress?(visited: number, total: number): void;
+}
+
+export interface WalkResult {
+  /** Keys that matched the pattern and still existed when inspected. */
+  matched: number;
+  /** DBSIZE when the walk began. */
+  total: number;
+}
+
+export async function walkKeys(redis: Redis, pattern: string, opts: WalkOptions, onBatch: (infos: KeyInfo[]) => void): Promise<WalkResult> {
+  checkPattern(pattern);
+  const count = positiveInt(opts.count ?? 1_000, 'count');
+  const total = await redis.dbsize();
+  let matched = 0;
+  let calls = 0;
+  for await (const batch of scanKeys(redis, pattern, { count })) {
+    calls++;
+    const infos = await inspectKeys(redis, batch, opts.samples);
+    matched += infos.length;
+    onBatch(infos);
+    opts.onProgress?.(Math.min(total, calls * count), total);
+  }
+  opts.onProgress?.(total, total);
+  return { matched, total };
+}
+
+/**
+ * Redis accepts any MATCH pattern, but an empty one or an unclosed `[` is almost certainly a typo
+ * (and a shell that ate the `*`): refuse them instead of scanning for nothing.
+ */
+export function checkPattern(pattern: string): void {
+  if (!pattern) throw new ValidationError('the pattern is empty (quote it: "user:*")');
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i++;
+    else if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+  }
+  if (inClass) throw new ValidationError(`bad pattern "${pattern}": unclosed [ (escape it as \\[ to match a bracket)`);
+}
+
+export function positiveInt(n: number, name: string): number {
+  if (!Number.isInteger(n) || n <= 0) throw new ValidationError(`--${name} must be a positive whole number (got ${n})`);
+  return n;
+}
