@@ -1,0 +1,25 @@
+import { parseArgs } from 'node:util';
+import { defineLab } from '../../harness/define-lab';
+import { UsageError } from '../../harness/usage-error';
+import { runBench } from './src/bench';
+import { runDemo } from './src/demo';
+import { adminAuthFromEnv, leaderboardService } from './src/service';
+import { signToken } from './src/auth';
+
+export default defineLab({
+  id: '5.1.B',
+  title: 'Leaderboard API',
+  summary: 'Daily/weekly/all-time boards updated by one Lua script, stable cursors, rank-around-me, admin reset with a Postgres archive, SSE over pub/sub.',
+  async run(ctx, argv) {
+    const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} });
+    if (positionals.length) throw new UsageError(`unknown subcommand "${positionals[0]}" (try: npm run lab 5.1.B, or npm run lab 5.1.B -- serve --port 3000)`);
+    await runDemo(ctx);
+  },
+  async serve(ctx) {
+    const auth = adminAuthFromEnv();
+    const service = await leaderboardService(ctx, { auth });
+    ctx.log.info(`admin: header "x-api-key: ${auth.apiKey}" or "Authorization: Bearer ${await signToken(auth.jwtSecret, 'admin', 'admin', '12h')}" (set LB_ADMIN_KEY / LB_JWT_SECRET to change)`);
+    return service;
+  },
+  bench: runBench,
+});

@@ -1,0 +1,73 @@
+// Real-time top-N changes as Server-Sent Events. submit.lua PUBLISHes each change on the game's channel;
+// every API instance holds ONE subscriber connection (PSUBSCRIBE to all games' channels) and fans the
+// messages out to its own SSE clients, so a client connected to instance B sees a score posted to A.
+import type { Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+
+export interface BoardEvent {
+  type: 'top' | 'reset';
+  game: string;
+  board: string;
+  period: string;
+  player?: string;
+  score?: number;
+  rank?: number;
+  top?: Array<{ rank: number; player: string; score: number }>;
+  archiveId?: number;
+}
+
+type Listener = (event: BoardEvent) => void;
+
+export interface EventHub {
+  /** Resolves once the subscription is active (events published before it are not seen). */
+  ready: Promise<void>;
+  on(channel: string, fn: Listener): () => void;
+  close(): Promise<void>;
+}
+
+export function createEventHub(subscriber: Redis, pattern: string): EventHub {
+  const listeners = new Map<string, Set<Listener>>();
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    const set = listeners.get(channel);
+    if (!set) return;
+    let event: BoardEvent;
+    try {
+      event = JSON.parse(message) as BoardEvent;
+    } catch {
+      return;
+    }
+    for (const fn of set) fn(event);
+  });
+  const ready = subscriber.psubscribe(pattern).then(() => undefined);
+  return {
+    ready,
+    on(channel, fn) {
+      const set = listeners.get(channel) ?? new Set();
+      set.add(fn);
+      listeners.set(channel, set);
+      return () => {
+        set.delete(fn);
+        if (!set.size) listeners.delete(channel);
+      };
+    },
+    async close() {
+      listeners.clear();
+      await subscriber.punsubscribe(pattern).catch(() => {});
+    },
+  };
+}
+
+/** Starts an SSE response: headers, a first event, a heartbeat comment, and clean-up when the client leaves. */
+export function openSse(req: Request, res: Response, onClose: () => void): (event: string, data: unknown) => void {
+  res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.flushHeaders();
+  const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+  heartbeat.unref();
+  req.on('close', () => {
+    clearInterval(heartbeat);
+    onClose();
+  });
+  return (event, data) => {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+}
