@@ -14,6 +14,8 @@ export interface Deployment {
   startWorker(): Promise<StrategyWorker | undefined>;
   /** Closes every instance and worker it started. */
   close(): Promise<void>;
+  /** Deletes every key of this namespace (all cache versions, tag sets, the write-behind queue). */
+  clearKeys(): Promise<number>;
 }
 
 export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: string, base: Partial<StrategyDeps> = {}): Deployment {
@@ -37,6 +39,16 @@ export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: stri
     },
     async close() {
       for (const o of open.splice(0).reverse()) await o.close();
+    },
+    async clearKeys() {
+      let deleted = 0;
+      let cursor = '0';
+      do {
+        const [next, found] = await ctx.redis.scan(cursor, 'MATCH', keys.pattern(), 'COUNT', 1000);
+        cursor = next;
+        if (found.length) deleted += await ctx.redis.unlink(...found);
+      } while (cursor !== '0');
+      return deleted;
     },
   };
 }

@@ -1,8 +1,8 @@
 // Tag sets: every cache fill adds its key to one Redis set per tag (`tag:category:7`), in the same MULTI
 // as the SET, so an entry never exists without being findable. Invalidating a tag drops every key in it.
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
+import { invalidateTag } from './tag-invalidate';
 
 export interface TagIndex {
   tagKey(tag: string): string;
@@ -22,19 +22,6 @@ export function createTagIndex(redis: Redis, keys: KeyBuilder): TagIndex {
       for (const tag of tags) tx.sadd(tagKey(tag), key).pexpire(tagKey(tag), pxMs);
       await tx.exec();
     },
-    async invalidate(tag) {
-      // RENAME first: it atomically takes the current members away, so a fill that lands while we delete
-      // goes into a fresh set (and holds fresh data) instead of being dropped from the index unseen.
-      const dropping = `${tagKey(tag)}:dropping:${randomBytes(4).toString('hex')}`;
-      try {
-        await redis.rename(tagKey(tag), dropping);
-      } catch (err) {
-        if (/no such key/i.test((err as Error).message)) return 0;
-        throw err;
-      }
-      const members = await redis.smembers(dropping);
-      await redis.unlink(...members, dropping);
-      return members.length;
-    },
+    invalidate: (tag) => invalidateTag(redis, tagKey(tag)),
   };
 }

@@ -1,0 +1,19 @@
+// Exercise 2's core: drop every entry in a tag set, and the set, without losing a fill that races it.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** Deletes every key listed in the set at `tagKey` and the set itself; returns how many entries went. */
+export async function invalidateTag(redis: Redis, tagKey: string): Promise<number> {
+  // RENAME first: it atomically takes the current members away, so a fill that lands while we delete
+  // goes into a fresh set (and holds fresh data) instead of being dropped from the index unseen.
+  const dropping = `${tagKey}:dropping:${randomBytes(4).toString('hex')}`;
+  try {
+    await redis.rename(tagKey, dropping);
+  } catch (err) {
+    if (/no such key/i.test((err as Error).message)) return 0;
+    throw err;
+  }
+  const members = await redis.smembers(dropping);
+  await redis.unlink(...members, dropping);
+  return members.length;
+}
