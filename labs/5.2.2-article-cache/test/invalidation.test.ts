@@ -66,7 +66,8 @@ describe('exercise 3: invalidation on update', () => {
     const api = await fx.serve(store);
     const { rows } = await fx.ctx.pg.query('SELECT id, author_id FROM articles ORDER BY published_at DESC, id DESC LIMIT 1');
     const { id, author_id: author } = rows[0];
-    await api.ok('GET', `/articles/${id}`);
+    await api.ok('PUT', `/articles/${id}`, { title: 'Stale title' });
+    expect((await api.ok('GET', `/articles/${id}`)).title).toBe('Stale title');
     const before = await api.ok('GET', `/articles?author=${author}`);
     expect(before.items[0].id).toBe(id);
 
@@ -80,7 +81,8 @@ describe('exercise 3: invalidation on update', () => {
   it('Redis down: the PUT still commits and the next read shows it', async () => {
     const redis = await fx.cacheClient(managed.url);
     const store = await fx.store({ redis });
-    await store.getArticle(14);
+    await store.update(14, { body: 'written before the outage' });
+    expect((await store.getArticle(14))?.body).toBe('written before the outage');
     await managed.stop();
     try {
       await waitFor(() => redis.status !== 'ready', { what: 'the client to notice Redis is down' });

@@ -1,0 +1,151 @@
+// `npm run bench 5.2.2`: seeds 500,000 articles, then times three query classes — point lookup, list
+// page, expensive aggregate — uncached (Postgres), as a Redis hit and as an L1 hit, and the HTTP API
+// cached vs uncached with autocannon. The uncached side runs twice: Postgres on loopback, and Postgres
+// behind a proxy adding 1 ms each way (a database in another zone). Everything in one run.
+import Table from 'cli-table3';
+import { parseArgs } from 'node:util';
+import type pg from 'pg';
+import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { measure, type LatencyStats } from '../../harness/latency';
+import { loadApp, createBareApp, type LoadResult } from '../../harness/load';
+import { startLatencyProxy } from '../../harness/proxy';
+import { latencyMetric, ratio, type Metric, type Ratio } from '../../harness/report';
+import { UsageError } from '../../harness/usage-error';
+import { createArticleApp } from './src/app';
+import { articleKey } from './src/components';
+import { createDb } from './src/db';
+import { TAGS } from './src/generate';
+import { CACHE_REDIS_OPTIONS, connectCacheRedis } from './src/redis';
+import { seed } from './src/seed';
+import { createArticleStore, type ArticleStore } from './src/store';
+
+interface QueryClass {
+  name: string;
+  short: string;
+  /** How many distinct inputs it cycles through (all warmed before a hit is timed). */
+  inputs: number;
+  run(store: ArticleStore, i: number): Promise<unknown>;
+  uncached: { iterations: number; durationMs: number };
+}
+
+const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(0)} µs`);
+
+export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promise<BenchResult> {
+  const { values } = parseArgs({ args: argv, options: { count: { type: 'string' } }, strict: false });
+  const count = values.count ? Number(values.count) : quick ? 20_000 : 500_000;
+  if (!Number.isInteger(count) || count < 1_000) throw new UsageError(`--count must be an integer ≥ 1000, got ${values.count}`);
+  const hitIterations = quick ? 3_000 : 20_000;
+  const httpSeconds = quick ? 2 : 5;
+
+  // 1. Seed.
+  const seeded = await seed(ctx.pg, { count, progress, force: true });
+  ctx.log.info(`seeded ${seeded.articles.toLocaleString('en-US')} articles, ${seeded.comments.toLocaleString('en-US')} comments: load ${(seeded.loadMs / 1000).toFixed(1)} s + indexes ${(seeded.indexMs / 1000).toFixed(1)} s`);
+
+  // 2. The cache's client (fail-fast options) and the two databases.
+  const redis = await connectCacheRedis(ctx.newRedis(CACHE_REDIS_OPTIONS));
+  const pgUrl = new URL(ctx.services.postgres.url);
+  const proxy = await startLatencyProxy({ targetHost: pgUrl.hostname, targetPort: Number(pgUrl.port || 5432), delayMs: 1 });
+  ctx.onDispose(() => proxy.close());
+  const envs: Array<{ name: string; pool: pg.Pool }> = [
+    { name: 'loopback', pool: ctx.pg },
+    { name: 'remote (+1 ms each way)', pool: ctx.newPool({ connectionString: proxy.rewrite(ctx.services.postgres.url) }) },
+  ];
+
+  const ids = Array.from({ length: 1_000 }, (_, i) => 1 + ((i * 7_919) % count));
+  const listQueries = [
+    ...TAGS.flatMap((tag) => [1, 2, 3].map((page) => ({ tag, page }))),
+    ...Array.from({ length: 20 }, (_, i) => ({ author: 1 + i * 7, page: 1 })),
+  ];
+  const classes: QueryClass[] = [
+    { name: 'point lookup by id (article + author + tags + comment count)', short: 'point lookup', inputs: ids.length, run: (s, i) => s.getArticle(ids[i % ids.length]!), uncached: { iterations: 2_000, durationMs: quick ? 2_000 : 4_000 } },
+    { name: 'list page (newest 20 by tag or author)', short: 'list page', inputs: listQueries.length, run: (s, i) => s.list(listQueries[i % listQueries.length]!), uncached: { iterations: 1_000, durationMs: quick ? 2_000 : 4_000 } },
+    { name: 'aggregate (most commented in a tag, last 30 days)', short: 'aggregate', inputs: TAGS.length, run: (s, i) => s.topCommented(TAGS[i % TAGS.length]!), uncached: { iterations: quick ? 60 : 200, durationMs: quick ? 3_000 : 6_000 } },
+  ];
+
+  const keysFor = (name: string) => ctx.keys.forLab('5.2.2', name);
+  const store = (name: string, pool: pg.Pool, mode: 'off' | 'redis' | 'l1') =>
+    createArticleStore({ db: createDb(pool), redis: mode === 'off' ? null : redis, keys: keysFor(name), l1: mode === 'l1' ? { max: 10_000, ttlMs: 600_000 } : false, statsFlushMs: 0 });
+
+  const bar = progress('timing query classes', classes.length * (2 + envs.length));
+  const results = new Map<string, LatencyStats>(); // `${class}|${column}`
+  const redisStore = store('redis', ctx.pg, 'redis');
+  const l1Store = store('l1', ctx.pg, 'l1');
+  for (const c of classes) {
+    // Warm-up calls = every distinct input once, so every timed call is a hit.
+    results.set(`${c.short}|redis`, await measure((i) => c.run(redisStore, i), { iterations: hitIterations, warmup: c.inputs, durationMs: 8_000 }));
+    bar.increment();
+    results.set(`${c.short}|l1`, await measure((i) => c.run(l1Store, i), { iterations: hitIterations, warmup: c.inputs, durationMs: 8_000 }));
+    bar.increment();
+    for (const env of envs) {
+      const uncached = store('off', env.pool, 'off');
+      results.set(`${c.short}|${env.name}`, await measure((i) => c.run(uncached, i), { ...c.uncached, warmup: Math.min(c.inputs, 50) }));
+      bar.increment();
+    }
+  }
+  bar.stop();
+  // The yardstick for the cache's own overhead: a bare GET of the same cached article, same client.
+  const rawGet = await measure((i) => redis.get(articleKey(redisStore.keys, ids[i % ids.length]!)), { iterations: hitIterations, warmup: 200 });
+  const hitStats = await redisStore.stats();
+  const hitMisses = Object.values(hitStats.namespaces).reduce((n, s) => n + s.misses, 0);
+
+  // 3. HTTP: GET /articles/:id over 200 ids, cached (warm Redis) and uncached on each database.
+  const paths = ids.slice(0, 200).map((id) => ({ method: 'GET', path: `/articles/${id}` }));
+  const load = (s: ArticleStore) => loadApp(createArticleApp(s), { requests: paths, duration: httpSeconds, connections: 20 });
+  const httpBar = progress('HTTP load (autocannon)', 2 + envs.length);
+  const http = new Map<string, LoadResult>();
+  http.set('bare express', await loadApp(createBareApp(), { path: '/bare', duration: httpSeconds, connections: 20 }));
+  httpBar.increment();
+  http.set('cached (Redis hit)', await load(redisStore));
+  httpBar.increment();
+  for (const env of envs) {
+    http.set(`uncached, ${env.name}`, await load(store('http-off', env.pool, 'off')));
+    httpBar.increment();
+  }
+  httpBar.stop();
+
+  // 4. The table: one row per query class and database.
+  const table = new Table({ head: ['query class', 'database', 'uncached p50 / p99', 'Redis hit p50 / p99', 'L1 hit p50 / p99', 'uncached ÷ Redis', 'uncached ÷ L1'] });
+  const metrics: Metric[] = [];
+  const ratios: Ratio[] = [];
+  const notes: string[] = [];
+  for (const c of classes) {
+    const hit = results.get(`${c.short}|redis`)!;
+    const l1 = results.get(`${c.short}|l1`)!;
+    metrics.push(latencyMetric(`${c.short} · Redis hit`, hit), latencyMetric(`${c.short} · L1 hit`, l1));
+    for (const env of envs) {
+      const db = results.get(`${c.short}|${env.name}`)!;
+      metrics.push(latencyMetric(`${c.short} · uncached, ${env.name}`, db));
+      table.push([c.short, env.name, `${us(db.p50)} / ${us(db.p99)}`, `${us(hit.p50)} / ${us(hit.p99)}`, `${us(l1.p50)} / ${us(l1.p99)}`, `${(db.p50 / hit.p50).toFixed(1)}×`, `${(db.p50 / l1.p50).toFixed(0)}×`]);
+      const tag = env === envs[0] ? 'loopback' : 'remote';
+      const goal = c.short === 'aggregate' && env === envs[0] ? { atLeast: 100 } : undefined;
+      ratios.push(ratio(`${c.short}: uncached p50 / Redis hit p50 (${tag})`, db.p50 / hit.p50, goal));
+      ratios.push(ratio(`${c.short}: uncached p50 / L1 hit p50 (${tag})`, db.p50 / l1.p50));
+    }
+    notes.push(`${c.name}: ${c.inputs} distinct inputs cycled.`);
+  }
+  metrics.push(latencyMetric('raw ioredis GET of the cached article', rawGet));
+  const point = results.get('point lookup|redis')!;
+  ratios.unshift(ratio('point lookup: Redis hit p50 / raw ioredis GET p50', point.p50 / rawGet.p50, { atMost: 1.2 }, 'the cache layer (codec, counters) over a bare GET of the same value'));
+
+  const bare = http.get('bare express')!;
+  const cached = http.get('cached (Redis hit)')!;
+  for (const [name, r] of http) metrics.push({ name: `HTTP GET /articles/:id · ${name}`, unit: 'ms', p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, ops: Math.round(r.requestsPerSec) });
+  for (const env of envs) {
+    const un = http.get(`uncached, ${env.name}`)!;
+    ratios.push(ratio(`HTTP req/s: cached / uncached (${env === envs[0] ? 'loopback' : 'remote'})`, cached.requestsPerSec / un.requestsPerSec));
+  }
+  ratios.push(ratio('HTTP req/s: cached / bare express', cached.requestsPerSec / bare.requestsPerSec));
+
+  console.error(table.toString());
+  console.error(`HTTP req/s — bare ${bare.requestsPerSec.toFixed(0)}, cached ${cached.requestsPerSec.toFixed(0)}, ${envs.map((e) => `uncached ${e.name} ${http.get(`uncached, ${e.name}`)!.requestsPerSec.toFixed(0)}`).join(', ')}`);
+
+  notes.unshift(
+    `${seeded.articles.toLocaleString('en-US')} articles, ${seeded.comments.toLocaleString('en-US')} comments, ${seeded.authors.toLocaleString('en-US')} authors, seeded with COPY in ${((seeded.loadMs + seeded.indexMs) / 1000).toFixed(1)} s (rows ${(seeded.loadMs / 1000).toFixed(1)} s, keys and indexes ${(seeded.indexMs / 1000).toFixed(1)} s; UNLOGGED tables, indexes built after the load).`,
+    `Latencies are one caller at a time (concurrency 1) through the lab's store; the Redis-hit column had ${hitMisses} misses after warm-up (every input cached first). "Remote" = the same Postgres behind harness/proxy.ts adding 1 ms each way; cache hits do not touch the database, so their columns are shared by both rows.`,
+    'The list page costs two Redis round trips on a hit (GET the namespace version, then GET the list); the L1 keeps the version for 1 s.',
+    `HTTP: autocannon, ${httpSeconds} s per run, 20 connections, cycling GET /articles/:id over 200 ids; bare express is the framework's ceiling on this machine.`,
+    ...(quick ? ['Quick run: 20,000 articles and shorter runs; the default is 500,000.'] : []),
+  );
+  await Promise.all([redisStore.close(), l1Store.close()]);
+  return { metrics, ratios, notes };
+}

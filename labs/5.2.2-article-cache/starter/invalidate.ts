@@ -1,0 +1,28 @@
+// Starter — exercise 3. `npm run grade 5.2.2 -- --impl starter` shows what is left.
+import type { KeyBuilder } from '../../../shared/keys';
+import { NotImplementedError } from '../../../shared/errors';
+import type { CacheLayer } from '../src/cache-layer';
+import type { Db } from '../src/db';
+import type { ArticleField, ArticlePatch } from '../src/types';
+
+export interface UpdateDeps {
+  cache: CacheLayer;
+  keys: KeyBuilder;
+  db: Db;
+}
+
+export interface UpdateResult {
+  changed: ArticleField[];
+  evicted: string[];
+  listVersion?: number;
+}
+
+/**
+ * 1. updateArticleRow(db, id, patch) (queries.ts): the transaction; null = no such article.
+ * 2. cache.evict(...) exactly the entries whose content changed: the article (articleKey) always;
+ *    the page header if title or tags changed, the body if the body did, related if the tags did.
+ * 3. bumpListVersion if a list shows what changed (title, tags).
+ */
+export async function updateArticle(_deps: UpdateDeps, _id: number, _patch: ArticlePatch): Promise<UpdateResult | null> {
+  throw new NotImplementedError('exercise 3: update in a transaction, then evict exactly the affected entries and bump the list version');
+}
