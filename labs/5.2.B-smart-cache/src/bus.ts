@@ -82,6 +82,6 @@ export class CacheBus {
   }
 
   async stop(): Promise<void> {
-    await this.sub.unsubscribe(this.channel).catch(() => {});
+    if (this.sub.status === 'ready') await this.sub.unsubscribe(this.channel).catch(() => {});
   }
 }

@@ -1,6 +1,7 @@
 // Entity caching by type + id: one namespace per type (`product`, `user`), the id as the key, and two
 // tags on every entry (`product` and `product:42`) so one entity or the whole type can be dropped.
 import type { SmartCache } from './cache';
+import type { WarmItem } from './warmer';
 
 export interface EntityCacheOptions<T, Id> {
   load: (id: Id) => Promise<T | undefined>;
@@ -18,6 +19,8 @@ export interface EntityCache<T, Id> {
   prime(id: Id, entity: T): Promise<void>;
   invalidate(id: Id): Promise<number>;
   tagOf(id: Id): string;
+  /** The warming item that loads and stores this entity (see warmer.ts). */
+  warmItem(id: Id): WarmItem;
 }
 
 export function entityCache<T, Id extends string | number>(cache: SmartCache, type: string, o: EntityCacheOptions<T, Id>): EntityCache<T, Id> {
@@ -28,5 +31,6 @@ export function entityCache<T, Id extends string | number>(cache: SmartCache, ty
     prime: (id, entity) => cache.set(String(id), entity, opts(id)),
     invalidate: (id) => cache.delete(String(id), { namespace: type }),
     tagOf: (id) => `${type}:${id}`,
+    warmItem: (id) => ({ key: String(id), loader: () => o.load(id), ...opts(id) }),
   };
 }

@@ -57,7 +57,7 @@ describe('tiers: L1 → L2 → loader', () => {
   it('expires entries after their TTL (L1 and L2 agree on the clock)', async () => {
     const now = manualClock();
     const cache = await makeCache(ctx, { now, ttl: 1000 });
-    const load = counting(() => `v${load.calls}`);
+    const load = counting((n) => `v${n}`);
     expect(await cache.getOrSet('ttl', load)).toBe('v1');
     now.advance(999);
     expect(await cache.getOrSet('ttl', load)).toBe('v1');
@@ -139,7 +139,7 @@ describe('serialization', () => {
     const got = await other.fetch('e', () => undefined);
     expect(got.source).toBe('l2');
     expect(got.value).toEqual(entity);
-    const v = got.value as typeof entity;
+    const v = got.value as unknown as typeof entity;
     expect(v.at).toBeInstanceOf(Date);
     expect(typeof v.id).toBe('bigint');
     expect(v.attrs).toBeInstanceOf(Map);

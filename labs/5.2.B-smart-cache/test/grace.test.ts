@@ -15,9 +15,9 @@ describe('exercise 1: grace and stale-while-revalidate', () => {
     const cache = await makeCache(ctx, { now, ttl: 1000, grace: 60_000 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const load = counting(async () => {
-      if (load.calls > 1) await gate;
-      return `v${load.calls}`;
+    const load = counting(async (n) => {
+      if (n > 1) await gate;
+      return `v${n}`;
     });
     expect(await cache.getOrSet('swr', load)).toBe('v1');
     now.advance(1500);
@@ -56,9 +56,9 @@ describe('exercise 1: grace and stale-while-revalidate', () => {
     const now = manualClock();
     const cache = await makeCache(ctx, { now, ttl: 1000, grace: 10_000, swr: false });
     let failing = false;
-    const load = counting(async () => {
+    const load = counting(async (n) => {
       if (failing) throw new Error('nope');
-      return `v${load.calls}`;
+      return `v${n}`;
     });
     await cache.getOrSet('f', load);
     now.advance(1500);

@@ -30,11 +30,11 @@ export async function makeCache(ctx: LabContext, opts: Partial<CacheOptions> & {
   return cache;
 }
 
-/** A loader that counts its calls. */
-export function counting<T>(value: T | (() => T | Promise<T>)) {
-  const fn = async () => {
+/** A loader that counts its calls; a function value gets the call number (1, 2, …). */
+export function counting<T>(value: T | ((call: number) => T | Promise<T>)) {
+  const fn = async (): Promise<T> => {
     fn.calls++;
-    return typeof value === 'function' ? (value as () => T)() : value;
+    return typeof value === 'function' ? (value as (call: number) => T | Promise<T>)(fn.calls) : value;
   };
   fn.calls = 0;
   return fn;

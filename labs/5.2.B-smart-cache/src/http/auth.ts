@@ -1,0 +1,45 @@
+// Admin authentication for the cache management routes: an API key (X-API-Key) or a JWT (HS256,
+// `role` claim, verified with jose). No credentials → 401; valid credentials without the role → 403.
+import type { RequestHandler } from 'express';
+import { jwtVerify, SignJWT } from 'jose';
+import { ForbiddenError, UnauthorizedError } from '../../../../shared/errors';
+
+export interface AuthConfig {
+  /** API key → role. */
+  apiKeys: Record<string, string>;
+  /** HS256 secret for JWTs (at least 32 bytes). */
+  jwtSecret: Uint8Array;
+}
+
+export async function roleOf(headers: { authorization?: string; 'x-api-key'?: string | string[] }, auth: AuthConfig): Promise<string> {
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) {
+    const role = Object.hasOwn(auth.apiKeys, apiKey) ? auth.apiKeys[apiKey] : undefined;
+    if (!role) throw new UnauthorizedError('unknown API key');
+    return role;
+  }
+  const bearer = headers.authorization?.match(/^Bearer (.+)$/i)?.[1];
+  if (!bearer) throw new UnauthorizedError('send X-API-Key or Authorization: Bearer <jwt>');
+  try {
+    const { payload } = await jwtVerify(bearer, auth.jwtSecret, { algorithms: ['HS256'] });
+    return typeof payload.role === 'string' ? payload.role : 'none';
+  } catch {
+    throw new UnauthorizedError('invalid or expired token');
+  }
+}
+
+export function requireRole(role: string, auth: AuthConfig): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      const has = await roleOf(req.headers as Parameters<typeof roleOf>[0], auth);
+      if (has !== role) throw new ForbiddenError(`requires the ${role} role`);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function issueToken(role: string, secret: Uint8Array, expiresIn = '1h'): Promise<string> {
+  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(role).setIssuedAt().setExpirationTime(expiresIn).sign(secret);
+}

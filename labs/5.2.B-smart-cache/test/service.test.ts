@@ -1,0 +1,240 @@
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type LabContext } from '../../../harness/context';
+import { startRedisServer } from '../../../harness/faults';
+import { waitFor } from '../../../harness/ports';
+import { listen, type Listening } from '../../../shared/http';
+import { connectSmartCache } from '../src/cache';
+import { issueToken } from '../src/http/auth';
+import { responseCache } from '../src/http/response-cache';
+import { cacheRedisOptions, createCacheRedis, createCacheSubscriber } from '../src/redis-client';
+import { createService, type Service } from '../src/service/app';
+import { seed } from '../src/service/db';
+import { manualClock } from './helpers';
+
+let ctx: LabContext;
+let svc: Service;
+let server: Listening;
+const secret = new TextEncoder().encode('a-test-secret-that-is-32-bytes-long!!');
+const auth = { apiKeys: { 'admin-key': 'admin', 'user-key': 'user' }, jwtSecret: secret };
+const ADMIN = { 'x-api-key': 'admin-key' };
+
+beforeAll(async () => {
+  ctx = await createTestContext('5.2.B');
+  await seed(ctx.pg, { products: 40, users: 5 });
+  svc = await createService({ pg: ctx.pg, redis: ctx.newRedis(cacheRedisOptions()), subscriber: ctx.newRedis(), keyBase: ctx.keys.key('svc'), auth, warmCount: 10 });
+  server = await listen(svc.app);
+});
+afterAll(async () => {
+  await server?.close();
+  await svc?.close();
+  await ctx.dispose();
+});
+
+async function call(path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; base?: string } = {}) {
+  const res = await fetch((init.base ?? server.url) + path, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, xcache: res.headers.get('x-cache'), age: res.headers.get('age'), json, text, headers: res.headers };
+}
+
+describe('response cache middleware', () => {
+  it('MISS, then HIT with an Age header and the same body', async () => {
+    const a = await call('/products?category=books&limit=3');
+    const b = await call('/products?category=books&limit=3');
+    expect(a.status).toBe(200);
+    expect([a.xcache, b.xcache]).toEqual(['MISS', 'HIT']);
+    expect(Number(b.age)).toBeGreaterThanOrEqual(0);
+    expect(b.text).toBe(a.text);
+    expect(b.headers.get('content-type')).toMatch(/application\/json/);
+  });
+
+  it('keys on sorted query parameters and on the chosen headers', async () => {
+    await call('/products?limit=4&category=games');
+    expect((await call('/products?category=games&limit=4')).xcache).toBe('HIT');
+    expect((await call('/products?category=games&limit=4', { headers: { 'accept-language': 'fr' } })).xcache).toBe('MISS');
+    expect((await call('/products?category=games&limit=4', { headers: { 'accept-language': 'fr' } })).xcache).toBe('HIT');
+  });
+
+  it('skips authenticated requests, Cache-Control: no-cache and non-2xx answers', async () => {
+    await call('/products?limit=5');
+    expect((await call('/products?limit=5', { headers: { authorization: 'Bearer x' } })).xcache).toBe('BYPASS');
+    expect((await call('/products?limit=5', { headers: { 'cache-control': 'no-cache' } })).xcache).toBe('BYPASS');
+    const bad1 = await call('/products?limit=abc');
+    const bad2 = await call('/products?limit=abc');
+    expect([bad1.status, bad2.status]).toEqual([400, 400]);
+    expect(bad2.xcache).toBe('MISS');
+  });
+
+  it('serves STALE while one request regenerates, and STALE instead of a 5xx', async () => {
+    const now = manualClock();
+    const cache = await connectSmartCache(ctx.services.redis.url, { keyBase: ctx.keys.key('mw'), now, bus: false });
+    ctx.onDispose(() => cache.close());
+    let version = 0;
+    let gate: Promise<void> | undefined;
+    let failing = false;
+    const app = express();
+    let entered = 0;
+    app.get('/page', responseCache(cache, { ttl: 1000, grace: 60_000, now }), async (_req, res) => {
+      entered++;
+      await gate;
+      if (failing) return void res.status(503).json({ error: 'db down' });
+      res.json({ version: ++version });
+    });
+    const srv = await listen(app);
+    ctx.onDispose(() => srv.close());
+    const get = () => call('/page', { base: srv.url });
+    expect((await get()).json).toEqual({ version: 1 });
+    now.advance(2000);
+    let open!: () => void;
+    gate = new Promise((r) => (open = r));
+    const regenerating = get();
+    await waitFor(() => entered === 2, { what: 'the first request to reach the gated handler' });
+    const meanwhile = await get();
+    expect(meanwhile.xcache).toBe('STALE');
+    expect(meanwhile.json).toEqual({ version: 1 });
+    open();
+    expect((await regenerating).json).toEqual({ version: 2 });
+    expect((await get()).xcache).toBe('HIT');
+    now.advance(2000);
+    gate = undefined;
+    failing = true;
+    const fallback = await get();
+    expect([fallback.status, fallback.xcache, fallback.json]).toEqual([200, 'STALE', { version: 2 }]);
+  });
+});
+
+describe('product and user API', () => {
+  it('serves a product from the entity cache (BigInt price, Date) and 404s a missing one', async () => {
+    const before = svc.cache.stats.snapshot().namespaces.product?.loaderCalls ?? 0;
+    const a = await call('/products/7');
+    const b = await call('/products/7');
+    expect(a.status).toBe(200);
+    expect(b.json).toEqual(a.json);
+    expect(typeof a.json.priceCents).toBe('number');
+    expect(svc.cache.stats.snapshot().namespaces.product!.loaderCalls - before).toBe(1);
+    expect((await call('/products/99999')).status).toBe(404);
+    expect((await call('/products/abc')).status).toBe(400);
+  });
+
+  it('never caches the password hash', async () => {
+    const u = await call('/users/2');
+    expect(u.status).toBe(200);
+    expect(u.json.passwordHash).toBeUndefined();
+    const raw = await ctx.redis.get(svc.cache.keys.data('user', '2'));
+    expect(raw).toContain('user2@example.com');
+    expect(raw).not.toContain('$2b$');
+  });
+
+  it('documents itself at /openapi.json and /docs', async () => {
+    const doc = await call('/openapi.json');
+    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/products', '/products/{id}', '/cache/stats', '/cache/invalidate']));
+    const ui = await call('/docs/');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('degrades to the database when Redis is down (no error page)', async () => {
+    const redis = await startRedisServer();
+    try {
+      const [r, sub] = [createCacheRedis(redis.url), createCacheSubscriber(redis.url)];
+      ctx.onDispose(() => [r, sub].forEach((c) => c.disconnect()));
+      const down = await createService({ pg: ctx.pg, redis: r, subscriber: sub, keyBase: ctx.keys.key('down'), auth });
+      ctx.onDispose(() => down.close());
+      await redis.stop();
+      const srv = await listen(down.app);
+      ctx.onDispose(() => srv.close());
+      for (let i = 0; i < 5; i++) {
+        expect((await call('/products/3', { base: srv.url })).status).toBe(200);
+        expect((await call('/products?limit=2', { base: srv.url })).status).toBe(200);
+      }
+      expect((await call('/cache/health', { base: srv.url, headers: ADMIN })).json.status).toBe('down');
+    } finally {
+      await redis.dispose();
+    }
+  });
+});
+
+describe('cache management routes', () => {
+  it('401 without credentials, 403 with the wrong role, 200 for an admin (API key or JWT)', async () => {
+    expect((await call('/cache/stats')).status).toBe(401);
+    expect((await call('/cache/stats', { headers: { 'x-api-key': 'nope' } })).status).toBe(401);
+    expect((await call('/cache/stats', { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
+    expect((await call('/cache/stats', { headers: { 'x-api-key': 'user-key' } })).status).toBe(403);
+    const userJwt = await issueToken('user', secret);
+    expect((await call('/cache/stats', { headers: { authorization: `Bearer ${userJwt}` } })).status).toBe(403);
+    const adminJwt = await issueToken('admin', secret);
+    const stats = await call('/cache/stats', { headers: { authorization: `Bearer ${adminJwt}` } });
+    expect(stats.status).toBe(200);
+    expect(stats.json.tiers.l1).toBeDefined();
+    expect((await call('/cache/warm', { method: 'POST', body: {} })).status).toBe(401);
+    expect((await call('/cache/namespaces/x', { method: 'DELETE', headers: { 'x-api-key': 'user-key' } })).status).toBe(403);
+  });
+
+  it('health reports the Redis round trip', async () => {
+    const h = await call('/cache/health', { headers: ADMIN });
+    expect(h.json).toMatchObject({ status: 'up', breaker: 'closed' });
+    expect(h.json.latencyMs).toBeGreaterThan(0);
+  });
+
+  it('shows and deletes one key', async () => {
+    await call('/products/11');
+    const k = await call('/cache/keys/11?namespace=product', { headers: ADMIN });
+    expect(k.status).toBe(200);
+    expect(k.json).toMatchObject({ key: '11', namespace: 'product', state: 'fresh', tags: ['product', 'product:11'] });
+    expect(k.json.value.priceCents).toMatch(/^\d+$/);
+    expect((await call('/cache/keys/11?namespace=product', { method: 'DELETE', headers: ADMIN })).json).toEqual({ deleted: 1 });
+    expect((await call('/cache/keys/11?namespace=product', { headers: ADMIN })).status).toBe(404);
+    expect((await call('/cache/keys/x?namespace=bad%20ns', { headers: ADMIN })).status).toBe(400);
+  });
+
+  it('warms the critical products with a per-item report', async () => {
+    const r = await call('/cache/warm', { method: 'POST', headers: ADMIN, body: { limit: 5 } });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ ok: 5, failed: 0 });
+    expect(await ctx.redis.exists(svc.cache.keys.data('product', '5'))).toBe(1);
+    expect((await call('/cache/warm', { method: 'POST', headers: ADMIN, body: { limit: 0 } })).status).toBe(400);
+  });
+});
+
+describe('exercise 3: tag invalidation', () => {
+  it('a price change drops the product and every cached list (tags), then both show the new price', async () => {
+    await call('/products/2');
+    await call('/products?limit=3');
+    expect((await call('/products?limit=3')).xcache).toBe('HIT');
+    const put = await call('/products/2', { method: 'PUT', body: { priceCents: 4242 } });
+    expect(put.json.priceCents).toBe(4242);
+    expect((await call('/products/2')).json.priceCents).toBe(4242);
+    const list = await call('/products?limit=3');
+    expect(list.xcache).toBe('MISS');
+    expect(list.json.products.find((p: { id: number }) => p.id === 2).priceCents).toBe(4242);
+  });
+
+  it('POST /cache/invalidate drops entries by tag', async () => {
+    await call('/products/3');
+    expect((await call('/cache/invalidate', { method: 'POST', headers: ADMIN, body: { tags: ['product:3'] } })).json).toEqual({ deleted: 1 });
+    expect(await ctx.redis.exists(svc.cache.keys.data('product', '3'))).toBe(0);
+    expect((await call('/cache/invalidate', { method: 'POST', headers: ADMIN, body: { tags: [] } })).status).toBe(400);
+  });
+});
+
+describe('exercise 4: pattern and namespace invalidation (SCAN + UNLINK)', () => {
+  it('lists keys by pattern and clears a namespace', async () => {
+    await call('/products?limit=7');
+    await call('/products?limit=8');
+    const keys = await call('/cache/keys?namespace=http&pattern=GET%20/products*', { headers: ADMIN });
+    expect(keys.json.keys.length).toBeGreaterThanOrEqual(2);
+    const cleared = await call('/cache/namespaces/http', { method: 'DELETE', headers: ADMIN });
+    expect(cleared.json.deleted).toBeGreaterThanOrEqual(2);
+    expect((await call('/products?limit=7')).xcache).toBe('MISS');
+  });
+});
