@@ -1,0 +1,82 @@
+// The token bucket caller: one EVALSHA of token-bucket.lua per decision, however many buckets a
+// request is checked against. The script does all the arithmetic; this file only lays out KEYS/ARGV
+// and reads the reply.
+import type { Cluster, Redis } from 'ioredis';
+import { luaCommand } from '../../../shared/lua';
+
+export interface BucketSpec {
+  /** The bucket's Redis key (a string "<tokens> <ms>" per bucket). */
+  key: string;
+  /** Most tokens the bucket holds: the largest burst an idle client may spend at once. */
+  capacity: number;
+  /** Tokens added per second (0: the bucket never refills). */
+  refillPerSec: number;
+  /** Tokens this request costs (default 1). */
+  cost?: number;
+}
+
+export interface BucketState {
+  /** Whole tokens left after this decision. */
+  remaining: number;
+  /** Milliseconds until the bucket is full again; -1 when it never refills. */
+  resetMs: number;
+  /** Milliseconds until this bucket could pay the cost; 0 if it can now, -1 if never. */
+  retryAfterMs: number;
+}
+
+export interface TakeResult {
+  allowed: boolean;
+  /** The clock the script decided with (ms): the injected one, or the Redis server's TIME. */
+  now: number;
+  /** One state per spec, in the same order. */
+  buckets: BucketState[];
+  /** When denied: ms until every bucket could pay (-1: never). 0 when allowed. */
+  retryAfterMs: number;
+}
+
+export interface TokenBucket {
+  /** Checks (and, when all can pay, charges) every bucket in one atomic round trip. */
+  take(specs: BucketSpec[]): Promise<TakeResult>;
+}
+
+export interface TokenBucketOptions {
+  /**
+   * The clock in ms. Omit it to let the script read Redis `TIME` (one clock for every app instance, so
+   * skewed app servers cannot mint tokens); give one to make tests and demos deterministic.
+   */
+  now?: () => number;
+}
+
+const SCRIPT = new URL('./token-bucket.lua', import.meta.url);
+
+export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptions = {}): TokenBucket {
+  // defineCommand needs a fixed key count, so there is one command per bucket count actually used.
+  const commands = new Map<number, ReturnType<typeof luaCommand<number[]>>>();
+  const command = (n: number) => {
+    let cmd = commands.get(n);
+    if (!cmd) commands.set(n, (cmd = luaCommand<number[]>(redis, `tb_take${n}`, SCRIPT, n)));
+    return cmd;
+  };
+
+  return {
+    async take(specs) {
+      if (specs.length === 0) return { allowed: true, now: opts.now?.() ?? Date.now(), buckets: [], retryAfterMs: 0 };
+      const args: Array<string | number> = [opts.now ? Math.floor(opts.now()) : ''];
+      // The script works in ms, so the rate goes in as tokens per ms.
+      for (const s of specs) args.push(s.capacity, s.refillPerSec / 1000, s.cost ?? 1);
+      const reply = await command(specs.length)(
+        specs.map((s) => s.key),
+        args,
+      );
+      const allowed = reply[0] === 1;
+      const buckets: BucketState[] = specs.map((_, i) => ({
+        remaining: Number(reply[2 + i * 3]),
+        resetMs: Number(reply[3 + i * 3]),
+        retryAfterMs: Number(reply[4 + i * 3]),
+      }));
+      const retries = buckets.map((b) => b.retryAfterMs);
+      const retryAfterMs = allowed ? 0 : retries.includes(-1) ? -1 : Math.max(...retries);
+      return { allowed, now: Number(reply[1]), buckets, retryAfterMs };
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Response headers, per the IETF "RateLimit header fields for HTTP" draft: two structured fields
+// (RFC 9651 lists of items), one item per policy that applied.
+//   RateLimit-Policy: "per-user";q=100;w=60      quota q per window w seconds
+//   RateLimit: "per-user";r=42;t=18              r units remaining, t seconds until full again
+// For a token bucket, q is the capacity and w the time to refill an empty bucket. Optionally the
+// legacy X-RateLimit-* trio, which can only describe one policy: the most restrictive one.
+import type { Decision } from './limiter';
+import { windowSec } from './policy';
+
+export interface HeaderOptions {
+  /** Also send X-RateLimit-Limit / -Remaining / -Reset (Reset in epoch seconds, like GitHub's). */
+  legacy?: boolean;
+}
+
+/** An RFC 9651 sf-string: double quotes, with `\` and `"` escaped. */
+export function sfString(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+export function rateLimitHeaders(decision: Decision, opts: HeaderOptions = {}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (decision.results.length === 0) return headers;
+  headers['RateLimit-Policy'] = decision.results
+    .map(({ policy }) => {
+      const w = windowSec(policy);
+      return `${sfString(policy.name)};q=${policy.capacity}${w === undefined ? '' : `;w=${w}`}`;
+    })
+    .join(', ');
+  headers['RateLimit'] = decision.results
+    .map((r) => `${sfString(r.policy.name)};r=${r.remaining}${r.resetSec === undefined ? '' : `;t=${r.resetSec}`}`)
+    .join(', ');
+  if (!decision.allowed && decision.retryAfterSec !== undefined) headers['Retry-After'] = String(decision.retryAfterSec);
+  if (opts.legacy) {
+    // The tightest policy is the one with the fewest units left.
+    const tightest = decision.results.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+    headers['X-RateLimit-Limit'] = String(tightest.policy.capacity);
+    headers['X-RateLimit-Remaining'] = String(tightest.remaining);
+    if (tightest.resetSec !== undefined) headers['X-RateLimit-Reset'] = String(Math.ceil(decision.now / 1000) + tightest.resetSec);
+  }
+  return headers;
+}

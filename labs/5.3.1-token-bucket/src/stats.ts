@@ -1,0 +1,105 @@
+// Analytics: allowed/denied counts per policy and endpoint (a hash) and top offenders (a sorted set by
+// denials). Counts are buffered in memory and flushed in one pipeline every second, so analytics add
+// no round trip to a request; /limits/stats flushes this instance's buffer before reading.
+import type { Redis } from 'ioredis';
+import type { KeyBuilder } from '../../../shared/keys';
+import type { Decision } from './limiter';
+
+export interface PolicyCount {
+  policy: string;
+  endpoint: string;
+  allowed: number;
+  denied: number;
+}
+
+export interface LimitStatsSnapshot {
+  counts: PolicyCount[];
+  topOffenders: Array<{ subject: string; denied: number }>;
+  /** Redis failures seen by THIS instance (they could not be written to Redis, by definition). */
+  redisFailures: { failedOpen: number; failedClosed: number };
+  /** False when Redis could not be read: only this instance's failure counters are shown. */
+  available: boolean;
+}
+
+export interface LimitStats {
+  record(decision: Decision, endpoint: string): void;
+  recordFailure(mode: 'open' | 'closed'): void;
+  flush(): Promise<void>;
+  read(top?: number): Promise<LimitStatsSnapshot>;
+  close(): Promise<void>;
+}
+
+const SEP = '\u001f'; // a separator no endpoint or policy name contains
+
+export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: { flushEveryMs?: number } = {}): LimitStats {
+  const countsKey = keys.key('stats', 'counts');
+  const offendersKey = keys.key('stats', 'offenders');
+  let counts = new Map<string, number>();
+  let offenders = new Map<string, number>();
+  const failures = { failedOpen: 0, failedClosed: 0 };
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+  const flush = async () => {
+    if (!counts.size && !offenders.size) return;
+    const [c, o] = [counts, offenders];
+    counts = new Map();
+    offenders = new Map();
+    const p = redis.pipeline();
+    for (const [field, n] of c) p.hincrby(countsKey, field, n);
+    for (const [member, n] of o) p.zincrby(offendersKey, n, member);
+    try {
+      await p.exec();
+    } catch (err) {
+      // Redis is away: keep the counts for the next flush instead of losing them.
+      for (const [k, n] of c) counts.set(k, (counts.get(k) ?? 0) + n);
+      for (const [k, n] of o) offenders.set(k, (offenders.get(k) ?? 0) + n);
+      throw err;
+    }
+  };
+  const timer = setInterval(() => void flush().catch(() => {}), opts.flushEveryMs ?? 1000);
+  timer.unref();
+
+  return {
+    record(decision, endpoint) {
+      for (const r of decision.results) {
+        if (decision.allowed) bump(counts, [r.policy.name, endpoint, 'allowed'].join(SEP));
+        else if (r.limiting) {
+          bump(counts, [r.policy.name, endpoint, 'denied'].join(SEP));
+          bump(offenders, `${r.policy.name}:${r.subject}`);
+        }
+      }
+    },
+    recordFailure(mode) {
+      if (mode === 'open') failures.failedOpen++;
+      else failures.failedClosed++;
+    },
+    flush,
+    async read(top = 10) {
+      let raw: Record<string, string>;
+      let ranked: string[];
+      try {
+        await flush();
+        [raw, ranked] = await Promise.all([redis.hgetall(countsKey), redis.zrevrange(offendersKey, 0, top - 1, 'WITHSCORES')]);
+      } catch {
+        return { counts: [], topOffenders: [], redisFailures: { ...failures }, available: false };
+      }
+      const rows = new Map<string, PolicyCount>();
+      for (const [field, n] of Object.entries(raw)) {
+        const [policy = '', endpoint = '', kind] = field.split(SEP);
+        const id = policy + SEP + endpoint;
+        const row = rows.get(id) ?? { policy, endpoint, allowed: 0, denied: 0 };
+        if (kind === 'allowed') row.allowed += Number(n);
+        else row.denied += Number(n);
+        rows.set(id, row);
+      }
+      const topOffenders: LimitStatsSnapshot['topOffenders'] = [];
+      for (let i = 0; i < ranked.length; i += 2) topOffenders.push({ subject: ranked[i]!, denied: Number(ranked[i + 1]) });
+      const counted = [...rows.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.endpoint.localeCompare(b.endpoint));
+      return { counts: counted, topOffenders, redisFailures: { ...failures }, available: true };
+    },
+    async close() {
+      clearInterval(timer);
+      await flush().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,19 @@
+// Starter: exercise 1. Call token-bucket.lua (read src/token-bucket.lua first: its KEYS/ARGV layout
+// and its reply) once per decision. `npm run grade 5.3.1 -- --impl starter` shows what is left.
+import type { Cluster, Redis } from 'ioredis';
+import { NotImplementedError } from '../../../shared/errors';
+import type { TokenBucket, TokenBucketOptions } from '../src/bucket';
+
+export type { BucketSpec, BucketState, TakeResult, TokenBucket, TokenBucketOptions } from '../src/bucket';
+
+export function createTokenBucket(_redis: Redis | Cluster, _opts: TokenBucketOptions = {}): TokenBucket {
+  // Hints: luaCommand(redis, `tb_take${n}`, new URL('../src/token-bucket.lua', import.meta.url), n)
+  // defines one command per key count n. ARGV is [now or "", then capacity, refill per MS, cost per
+  // bucket]. The reply is [allowed, now, then remaining, reset_ms, retry_ms per bucket]. A denied
+  // take's retryAfterMs is the largest bucket retry, or -1 if any bucket can never pay.
+  return {
+    take: async () => {
+      throw new NotImplementedError('exercise 1: take tokens from every bucket in one call of token-bucket.lua');
+    },
+  };
+}
