@@ -52,18 +52,28 @@ export async function startFlusherWorker(deps: WorkerDeps, consumer = `flusher-$
   const flusher = createFlusher({ redis: conn, pool: deps.pool, keys: deps.keys, consumer });
   await flusher.ensureGroup();
   let running = true;
+  let lastError: Error | undefined;
   const loop = (async () => {
     while (running) {
       try {
         await flusher.flushOnce(100);
-      } catch {
-        if (running) await new Promise((r) => setTimeout(r, 100)); // Postgres down: retry; entries stay pending
+        lastError = undefined;
+      } catch (err) {
+        lastError = err as Error; // Postgres down: retry; the entries stay pending, nothing is lost
+        if (running) await new Promise((r) => setTimeout(r, 100));
       }
     }
   })();
   return {
     async drain(timeoutMs = 10_000) {
-      await waitFor(async () => (await backlog(deps.redis, deps.keys)) === 0, { timeoutMs, what: 'the write-behind queue to drain' });
+      await waitFor(
+        async () => {
+          if ((await backlog(deps.redis, deps.keys)) === 0) return true;
+          if (lastError) throw lastError; // reported by waitFor if the queue never drains
+          return false;
+        },
+        { timeoutMs, what: 'the write-behind queue to drain' },
+      );
     },
     async close() {
       running = false;
