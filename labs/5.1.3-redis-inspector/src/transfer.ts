@@ -35,14 +35,15 @@ export async function exportToFile(redis: Redis, pattern: string, file: string, 
   if (format !== 'json' && format !== 'dump') throw new ValidationError(`--format must be json or dump (got ${String(format)})`);
   const batchSize = positiveInt(opts.batch ?? 200, 'batch');
   const out = createWriteStream(file);
-  const opened = once(out, 'open');
-  const failed = once(out, 'error').then(([err]) => {
-    throw new ValidationError(`cannot write ${file}: ${(err as Error).message}`);
-  });
-  void failed.catch(() => {}); // handled where it is awaited; never an unhandled rejection
-  await Promise.race([opened, failed]);
+  out.on('error', () => {}); // surfaced by the awaits below (events.once rejects on 'error')
+  const wait = (event: string) =>
+    once(out, event).catch((err: Error) => {
+      throw new ValidationError(`cannot write ${file}: ${err.message}`);
+    });
+  await wait('open');
   const write = async (text: string) => {
-    if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+    if (out.errored) throw new ValidationError(`cannot write ${file}: ${out.errored.message}`);
+    if (!out.write(text)) await wait('drain');
   };
   const header: ExportHeader = { format: FORMAT, version: 1, encoding: format, pattern, exportedAt: new Date().toISOString(), redis: parseInfo(await redis.info('server')).redis_version ?? '?' };
   await write(`${JSON.stringify(header)}\n`);
@@ -71,7 +72,7 @@ export async function exportToFile(redis: Redis, pattern: string, file: string, 
   }
   if (pending.length) await flush(pending);
   out.end();
-  await Promise.race([once(out, 'finish'), failed]);
+  await wait('finish');
   return { file, keys, bytes: out.bytesWritten, format };
 }
 
