@@ -1,0 +1,10 @@
+// Starter, exercise 5: commands an inspection tool must not run by accident.
+import { NotImplementedError } from '../../../shared/errors';
+
+/**
+ * Why a command is dangerous, or undefined when it is safe. `args` is the command as typed, any case.
+ * At least: FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG, KEYS, and CONFIG SET (but not CONFIG GET).
+ */
+export function dangerReason(_args: string[]): string | undefined {
+  throw new NotImplementedError('exercise 5: dangerReason — refuse FLUSHALL, FLUSHDB, SHUTDOWN, CONFIG SET, DEBUG, KEYS');
+}
