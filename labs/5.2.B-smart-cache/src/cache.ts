@@ -123,9 +123,13 @@ export class SmartCache {
     }
   }
 
-  /** Subscribes to the bus (if any), waiting at most `ms`: resolves even when Redis is down. */
+  /**
+   * Waits for the Redis connection (its offline queue is off, so commands sent before it is ready would
+   * fail) and subscribes to the bus, each at most `ms`: resolves even when Redis is down.
+   */
   async start(ms = 2000): Promise<this> {
-    await this.bus?.start(ms);
+    const up = this.o.redis ? await whenReady(this.o.redis, ms) : false;
+    await this.bus?.start(up ? ms : 0);
     return this;
   }
 
@@ -502,6 +506,5 @@ export function createSmartCache(opts: CacheOptions): SmartCache {
 export async function connectSmartCache(url: string, opts: Omit<CacheOptions, 'redis' | 'subscriber' | 'owned'> & { redisOptions?: CacheRedisOptions; bus?: boolean }): Promise<SmartCache> {
   const redis = createCacheRedis(url, opts.redisOptions);
   const subscriber = opts.bus === false ? undefined : createCacheSubscriber(url, opts.redisOptions);
-  const up = await whenReady(redis);
-  return new SmartCache({ ...opts, redis, subscriber, owned: subscriber ? [redis, subscriber] : [redis] }).start(up ? 2000 : 0);
+  return new SmartCache({ ...opts, redis, subscriber, owned: subscriber ? [redis, subscriber] : [redis] }).start();
 }

@@ -22,7 +22,7 @@ let n = 0;
 /** A cache (L1 + L2 + bus by default) on the context's Redis; closed when the context is disposed. */
 export async function makeCache(ctx: LabContext, opts: Partial<CacheOptions> & { base?: string; bus?: boolean } = {}): Promise<SmartCache> {
   const { base, bus, ...rest } = opts;
-  const redis = rest.redis ?? ctx.newRedis(cacheRedisOptions());
+  const redis = rest.redis ?? ctx.newRedis(cacheRedisOptions({ commandTimeoutMs: 2000 }));
   const subscriber = bus === false ? undefined : ctx.newRedis({ maxRetriesPerRequest: null });
   const cache = createSmartCache({ keyBase: base ?? ctx.keys.key('sc'), redis, subscriber, ...rest });
   await cache.start();

@@ -22,7 +22,7 @@ const ADMIN = { 'x-api-key': 'admin-key' };
 beforeAll(async () => {
   ctx = await createTestContext('5.2.B');
   await seed(ctx.pg, { products: 40, users: 5 });
-  svc = await createService({ pg: ctx.pg, redis: ctx.newRedis(cacheRedisOptions()), subscriber: ctx.newRedis(), keyBase: ctx.keys.key('svc'), auth, warmCount: 10 });
+  svc = await createService({ pg: ctx.pg, redis: ctx.newRedis(cacheRedisOptions({ commandTimeoutMs: 2000 })), subscriber: ctx.newRedis(), keyBase: ctx.keys.key('svc'), auth, warmCount: 10 });
   server = await listen(svc.app);
 });
 afterAll(async () => {
