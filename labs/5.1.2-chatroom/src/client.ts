@@ -66,6 +66,10 @@ export class ChatClient {
   private constructor(ws: WebSocket, private readonly keep: boolean) {
     this.ws = ws;
     ws.on('message', (data) => this.dispatch(JSON.parse(data.toString()) as ServerFrame));
+    ws.on('error', () => {}); // a failed connect rejects connect(); later, 'close' follows
+    ws.on('close', () => {
+      for (const w of this.waiters.splice(0)) w.reject(new Error('the connection closed'));
+    });
   }
 
   /** Connects with a session token and resolves on the server's welcome frame. */

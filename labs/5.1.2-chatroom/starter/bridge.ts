@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
+// Types only from src/: at run time every import of src/bridge lands in this very file.
 import type { RoomBridge, RoomListener } from '../src/bridge';
 
 export type { RoomBridge, RoomListener };

@@ -4,9 +4,11 @@
 import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
-import { DEFAULT_HISTORY_SIZE, type RoomHistory } from '../src/history';
+// Types only from src/: at run time every import of src/history lands in this very file.
+import type { RoomHistory } from '../src/history';
 
-export { DEFAULT_HISTORY_SIZE, type RoomHistory };
+export type { RoomHistory };
+export const DEFAULT_HISTORY_SIZE = 50;
 
 export function createRoomHistory(_redis: Redis, _keys: KeyBuilder, size = DEFAULT_HISTORY_SIZE): RoomHistory {
   return {

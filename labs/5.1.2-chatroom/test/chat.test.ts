@@ -1,3 +1,5 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { AppError } from '../../../shared/errors';
@@ -27,9 +29,31 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([A?.close(), B?.close()]);
+  await Promise.all([A?.close(), B?.close(), stopChild()]);
   await ctx?.dispose();
 });
+
+/** A third server, in its own process (same Redis, same key prefix). */
+let child: ChildProcess | undefined;
+function startChild(rooms: string[]): Promise<string> {
+  child = fork(fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, CHAT_PREFIX: ctx.prefix, CHAT_ROOMS: rooms.join(',') },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child!.once('message', (m) => resolve((m as { url: string }).url));
+    child!.once('exit', (code) => reject(new Error(`chat server process exited (${code}) before listening`)));
+  });
+}
+function stopChild(): Promise<void> {
+  const c = child;
+  if (!c || c.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    c.once('exit', () => resolve());
+    c.send('stop');
+  });
+}
 
 let n = 0;
 /** A fresh user, registered and connected to `server`. */
@@ -83,6 +107,20 @@ describe('exercise 1: pub/sub bridge', () => {
     bob.say('general', 'hi back from B');
     await alice.heard('general', bob.user, 'hi back from B');
     await bob.heard('general', bob.user, 'hi back from B');
+  });
+
+  it('a server in another process shares the room too', async () => {
+    const url = await startChild(['general']);
+    const token = await loginOrRegister(url, 'remote1', 'remote1-password');
+    const remote = await ChatClient.connect(url, token);
+    clients.push(remote);
+    const local = await userOn(A, 'local');
+    await remote.join('general');
+    await local.join('general');
+    local.say('general', 'to the other process');
+    await remote.heard('general', local.user, 'to the other process');
+    remote.say('general', 'and back');
+    await local.heard('general', remote.user, 'and back');
   });
 
   it('keeps rooms apart: a message in one room does not reach another', async () => {
