@@ -1,36 +1,37 @@
-// Exercises 3 and 4: one key out to a record, one record back into a key, TTL included.
-// Read the value and its PTTL in one MULTI so both describe the same moment; write the value and its
-// PEXPIRE in one MULTI so no reader ever sees the key without its TTL (or half-built).
-import type { Redis } from 'ioredis';
+// Exercises 3 and 4: which commands read a key of each type out (with its TTL), and which write a
+// record back (with its TTL). Pure functions: src/batch.ts runs them, one MULTI … EXEC per key so the
+// value and its TTL belong to the same moment on the way out and appear together on the way in.
 import { fromB64, PORTABLE_TYPES, toB64, type ExportRecord } from './record-format';
 
-export interface ExportKeyOptions {
-  /** Carry every type as a DUMP payload (exact and fast, but only for the same or a newer Redis). */
-  dump?: boolean;
+/** One Redis command: name then arguments. */
+export type Cmd = [string, ...Array<string | number | Buffer>];
+
+/**
+ * The commands that read a key of `type`: its value, then its PTTL. Every type but the five core ones
+ * (or all of them when `dump`) is read with DUMP.
+ */
+export function readCommands(key: Buffer, type: string, dump = false): Cmd[] {
+  const read: Cmd =
+    dump || !PORTABLE_TYPES.has(type)
+      ? ['DUMP', key]
+      : type === 'string'
+        ? ['GET', key]
+        : type === 'hash'
+          ? ['HGETALL', key] // flat: field, value, field, value…
+          : type === 'list'
+            ? ['LRANGE', key, 0, -1]
+            : type === 'set'
+              ? ['SMEMBERS', key]
+              : ['ZRANGE', key, 0, -1, 'WITHSCORES']; // flat: member, score… (score as text: exact)
+  return [read, ['PTTL', key]];
 }
 
-/** The key as a record, or null when it no longer exists. */
-export async function exportKey(redis: Redis, key: Buffer, opts: ExportKeyOptions = {}, attempt = 0): Promise<ExportRecord | null> {
-  const type = await redis.type(key);
-  if (type === 'none') return null;
-  const useDump = opts.dump || !PORTABLE_TYPES.has(type);
-  const m = redis.multi();
-  if (useDump) m.dumpBuffer(key);
-  else if (type === 'string') m.getBuffer(key);
-  else if (type === 'hash') m.callBuffer('HGETALL', key); // flat field, value… (hgetallBuffer would turn fields into JS strings)
-  else if (type === 'list') m.lrangeBuffer(key, 0, -1);
-  else if (type === 'set') m.smembersBuffer(key);
-  else m.zrangeBuffer(key, 0, -1, 'WITHSCORES');
-  m.pttl(key);
-  const [[readErr, raw], [, ttl]] = (await m.exec()) as [[Error | null, unknown], [Error | null, number]];
-  if (readErr) {
-    // WRONGTYPE: the key was replaced by another type between TYPE and MULTI; read it again
-    if (/WRONGTYPE/.test(readErr.message) && attempt < 3) return exportKey(redis, key, opts, attempt + 1);
-    throw readErr;
-  }
-  if (raw === null || ttl === -2 || (Array.isArray(raw) && raw.length === 0)) return null; // expired meanwhile
-  const base = { key: toB64(key), pttl: ttl };
-  if (useDump) return { ...base, type, dump: toB64(raw as Buffer) };
+/** The record for the replies of readCommands (as Buffers), or null when the key vanished meanwhile. */
+export function toRecord(key: Buffer, type: string, dump: boolean, replies: unknown[]): ExportRecord | null {
+  const [raw, ttl] = replies as [Buffer | Buffer[] | null, number];
+  if (raw === null || ttl === -2 || (Array.isArray(raw) && raw.length === 0)) return null;
+  const base = { key: toB64(key), pttl: Number(ttl) };
+  if (dump || !PORTABLE_TYPES.has(type)) return { ...base, type, dump: toB64(raw as Buffer) };
   switch (type) {
     case 'string':
       return { ...base, type, value: toB64(raw as Buffer) };
@@ -51,36 +52,25 @@ function pairs(flat: Buffer[]): Array<[Buffer, Buffer]> {
   return out;
 }
 
-export interface ImportOptions {
-  /** Overwrite keys that exist (default: leave them and count them as skipped). */
-  replace?: boolean;
-}
-
-/** Big collections go in several commands inside the same MULTI, to keep each command reasonable. */
+/** Big collections go in several commands (inside the same MULTI), to keep each command reasonable. */
 const CHUNK = 1_000;
 
-/** Writes one record; 'skipped' when the key exists and replace is off. */
-export async function importRecord(redis: Redis, rec: ExportRecord, opts: ImportOptions = {}): Promise<'written' | 'skipped'> {
+/**
+ * The commands that write a record back: DEL first when replacing (the key may hold another type),
+ * the type's write command(s), then PEXPIRE when the record had a TTL. A DUMP record is one RESTORE,
+ * which takes the TTL itself (0 = none) and REPLACE.
+ */
+export function writeCommands(rec: ExportRecord, replace = false): Cmd[] {
   const key = fromB64(rec.key);
-  if (!opts.replace && (await redis.exists(key))) return 'skipped';
-  const m = redis.multi();
-  if ('dump' in rec) {
-    // RESTORE takes the TTL itself (0 = none) and REPLACE replaces any type
-    if (opts.replace) m.restore(key, Math.max(0, rec.pttl), fromB64(rec.dump), 'REPLACE');
-    else m.restore(key, Math.max(0, rec.pttl), fromB64(rec.dump));
-  } else {
-    if (opts.replace) m.del(key);
-    if (rec.type === 'string') m.set(key, fromB64(rec.value));
-    else if (rec.type === 'hash') for (const part of chunks(rec.value)) m.hset(key, ...part.flatMap(([f, v]) => [fromB64(f), fromB64(v)]));
-    else if (rec.type === 'list') for (const part of chunks(rec.value)) m.rpush(key, ...part.map(fromB64));
-    else if (rec.type === 'set') for (const part of chunks(rec.value)) m.sadd(key, ...part.map(fromB64));
-    else for (const part of chunks(rec.value)) m.zadd(key, ...part.flatMap(([mem, score]) => [score, fromB64(mem)]));
-    if (rec.pttl > 0) m.pexpire(key, rec.pttl);
-  }
-  const results = (await m.exec()) ?? [];
-  const failed = results.find(([err]) => err);
-  if (failed) throw failed[0];
-  return 'written';
+  if ('dump' in rec) return [['RESTORE', key, Math.max(0, rec.pttl), fromB64(rec.dump), ...(replace ? ['REPLACE'] : [])]];
+  const cmds: Cmd[] = replace ? [['DEL', key]] : [];
+  if (rec.type === 'string') cmds.push(['SET', key, fromB64(rec.value)]);
+  else if (rec.type === 'hash') for (const part of chunks(rec.value)) cmds.push(['HSET', key, ...part.flatMap(([f, v]) => [fromB64(f), fromB64(v)])]);
+  else if (rec.type === 'list') for (const part of chunks(rec.value)) cmds.push(['RPUSH', key, ...part.map(fromB64)]);
+  else if (rec.type === 'set') for (const part of chunks(rec.value)) cmds.push(['SADD', key, ...part.map(fromB64)]);
+  else for (const part of chunks(rec.value)) cmds.push(['ZADD', key, ...part.flatMap(([m, score]) => [score, fromB64(m)])]);
+  if (rec.pttl > 0) cmds.push(['PEXPIRE', key, rec.pttl]);
+  return cmds;
 }
 
 function chunks<T>(list: T[]): T[][] {

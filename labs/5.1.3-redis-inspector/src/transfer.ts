@@ -1,14 +1,12 @@
-// `export <pattern> --out FILE` and `import FILE [--replace]`: the record functions (exercises 3, 4)
-// applied to a whole keyspace, a batch at a time. The keys of a batch are handled concurrently on one
-// connection: ioredis writes each command without waiting for the previous reply, so a batch costs
-// about one round trip, not one per key.
+// `export <pattern> --out FILE` and `import FILE [--replace]`: the record commands (exercises 3, 4)
+// applied to a whole keyspace, a batch at a time (src/batch.ts: two round trips per batch).
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../../../shared/errors';
 import { FORMAT, headerSchema, recordSchema, type ExportHeader, type ExportRecord } from './record-format';
-import { exportKey, importRecord, type ImportOptions } from './records';
+import { exportKeys, importRecords, type ImportOptions } from './batch';
 import { checkPattern, positiveInt } from './walk';
 import { parseInfo } from './info';
 
@@ -16,7 +14,7 @@ export interface ExportOptions {
   /** `json` (portable, per type) or `dump` (DUMP payloads: exact and fast, same-or-newer Redis only). */
   format?: 'json' | 'dump';
   count?: number;
-  /** Keys handled concurrently (default 200). */
+  /** Keys per batch: one TYPE pipeline, then one pipeline of MULTI blocks (default 500). */
   batch?: number;
   onProgress?(keys: number): void;
 }
@@ -33,7 +31,7 @@ export async function exportToFile(redis: Redis, pattern: string, file: string, 
   if (!file) throw new ValidationError('export needs --out FILE');
   const format = opts.format ?? 'json';
   if (format !== 'json' && format !== 'dump') throw new ValidationError(`--format must be json or dump (got ${String(format)})`);
-  const batchSize = positiveInt(opts.batch ?? 200, 'batch');
+  const batchSize = positiveInt(opts.batch ?? 500, 'batch');
   const out = createWriteStream(file);
   out.on('error', () => {}); // surfaced by the awaits below (events.once rejects on 'error')
   const wait = (event: string) =>
@@ -51,7 +49,7 @@ export async function exportToFile(redis: Redis, pattern: string, file: string, 
   let keys = 0;
   const seen = new Set<string>(); // SCAN may repeat a key while the table rehashes
   const flush = async (batch: Buffer[]) => {
-    const records = await Promise.all(batch.map((k) => exportKey(redis, k, { dump: format === 'dump' })));
+    const records = await exportKeys(redis, batch, { dump: format === 'dump' });
     const lines = records.filter((r): r is ExportRecord => r !== null).map((r) => JSON.stringify(r));
     keys += lines.length;
     if (lines.length) await write(`${lines.join('\n')}\n`);
@@ -86,7 +84,7 @@ export interface ImportResult {
 export async function importFromFile(redis: Redis, file: string, opts: ImportOptions & { batch?: number; onProgress?(records: number): void } = {}): Promise<ImportResult> {
   if (!file) throw new ValidationError('import needs a FILE');
   if (!existsSync(file)) throw new ValidationError(`cannot read ${file}: no such file`);
-  const batchSize = positiveInt(opts.batch ?? 200, 'batch');
+  const batchSize = positiveInt(opts.batch ?? 500, 'batch');
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let header: ExportHeader | undefined;
   let lineNo = 0;
@@ -94,8 +92,9 @@ export async function importFromFile(redis: Redis, file: string, opts: ImportOpt
   let skipped = 0;
   let batch: ExportRecord[] = [];
   const flush = async () => {
-    const results = await Promise.all(batch.map((r) => importRecord(redis, r, opts)));
-    for (const r of results) r === 'written' ? written++ : skipped++;
+    const r = await importRecords(redis, batch, opts);
+    written += r.written;
+    skipped += r.skipped;
     batch = [];
     opts.onProgress?.(written + skipped);
   };

@@ -1,34 +1,34 @@
-// Starter, exercises 3 and 4: one key out to a record, one record back into a key, TTL included.
-import type { Redis } from 'ioredis';
+// Starter, exercises 3 and 4: the commands that read a key out (with its TTL) and write it back.
+// src/batch.ts runs them, one MULTI … EXEC per key, a whole batch in one pipeline.
 import { NotImplementedError } from '../../../shared/errors';
 import type { ExportRecord } from '../src/record-format';
 
-export interface ExportKeyOptions {
-  /** Carry every type as a DUMP payload. */
-  dump?: boolean;
+/** One Redis command: name then arguments. */
+export type Cmd = [string, ...Array<string | number | Buffer>];
+
+/**
+ * The commands that read a key of `type`: its value, then ['PTTL', key].
+ * string GET · hash HGETALL · list LRANGE 0 -1 · set SMEMBERS · zset ZRANGE 0 -1 WITHSCORES ·
+ * any other type (PORTABLE_TYPES in src/record-format.ts), or when `dump`: DUMP.
+ */
+export function readCommands(_key: Buffer, _type: string, _dump = false): Cmd[] {
+  throw new NotImplementedError('exercise 3: readCommands — read the value of each type, then its PTTL');
 }
 
 /**
- * The key as a record (see src/record-format.ts: every binary value in base64, toB64), or null when it
- * no longer exists. TYPE first; then read the value AND its PTTL in one MULTI:
- * string GET · hash HGETALL (flat, with callBuffer) · list LRANGE 0 -1 · set SMEMBERS ·
- * zset ZRANGE 0 -1 WITHSCORES (scores kept as text) · any other type, or opts.dump: DUMP.
- * Use the *Buffer variants so binary values survive.
+ * The record for the replies of readCommands ([value, pttl], values as Buffers), or null when the key
+ * vanished (value null or an empty array, or PTTL -2). Binary values in base64 (toB64); hash and zset
+ * replies are flat (field, value, … / member, score, …): pair them; keep zset scores as text.
  */
-export async function exportKey(_redis: Redis, _key: Buffer, _opts: ExportKeyOptions = {}): Promise<ExportRecord | null> {
-  throw new NotImplementedError('exercise 3: exportKey — read one key of any type with its PTTL');
-}
-
-export interface ImportOptions {
-  /** Overwrite keys that exist (default: leave them and count them as skipped). */
-  replace?: boolean;
+export function toRecord(_key: Buffer, _type: string, _dump: boolean, _replies: unknown[]): ExportRecord | null {
+  throw new NotImplementedError('exercise 3: toRecord — turn the replies into a record');
 }
 
 /**
- * Write one record back; 'skipped' when the key exists and replace is off. In ONE MULTI: (DEL when
- * replacing), the type's write command (SET / HSET / RPUSH / SADD / ZADD), then PEXPIRE when pttl > 0.
- * A `dump` record is RESTORE key ttl payload [REPLACE] (ttl 0 = none).
+ * The commands that write a record back: ['DEL', key] first when replacing, then SET / HSET / RPUSH /
+ * SADD / ZADD (score before member), then ['PEXPIRE', key, pttl] when pttl > 0.
+ * A record with `dump`: one ['RESTORE', key, ttl or 0, payload, ('REPLACE')].
  */
-export async function importRecord(_redis: Redis, _rec: ExportRecord, _opts: ImportOptions = {}): Promise<'written' | 'skipped'> {
-  throw new NotImplementedError('exercise 4: importRecord — write one key with its TTL in one MULTI');
+export function writeCommands(_rec: ExportRecord, _replace = false): Cmd[] {
+  throw new NotImplementedError('exercise 4: writeCommands — write a record back with its TTL');
 }

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, deleteByPrefix, type LabContext } from '../../../harness/context';
 import { ValidationError } from '../../../shared/errors';
-import { exportKey, importRecord } from '../src/records';
+import { exportKey, importRecord } from '../src/batch';
 import { fromB64, toB64, type ExportRecord } from '../src/record-format';
+import { readCommands, writeCommands } from '../src/records';
 import { exportToFile, importFromFile } from '../src/transfer';
 import { runInspector } from '../src/cli';
 import { BINARY, buildKeyspace, KEYSPACE, snapshot } from './keyspace';
@@ -29,6 +30,14 @@ describe('exercise 3: export a key of every type', () => {
   beforeAll(async () => {
     base = `${ctx.prefix}ex3:`;
     await buildKeyspace(ctx.redis, base);
+  });
+
+  it('readCommands: the value first, then PTTL', () => {
+    const key = b('k');
+    expect(readCommands(key, 'hash').map((c) => c[0].toUpperCase())).toEqual(['HGETALL', 'PTTL']);
+    expect(readCommands(key, 'list')[0]!.slice(2)).toEqual([0, -1]);
+    expect(readCommands(key, 'stream')[0]![0].toUpperCase()).toBe('DUMP');
+    expect(readCommands(key, 'string', true)[0]![0].toUpperCase()).toBe('DUMP');
   });
 
   it('a string, binary-safe, with its TTL', async () => {
@@ -72,6 +81,14 @@ describe('exercise 3: export a key of every type', () => {
 });
 
 describe('exercise 4: import, and the export → delete → import round trip', () => {
+  it('writeCommands: DEL first when replacing, PEXPIRE last when the record had a TTL', () => {
+    const rec: ExportRecord = { key: toB64('k'), type: 'set', pttl: 1234, value: ['a', 'b'].map(toB64) };
+    const names = (cmds: ReturnType<typeof writeCommands>) => cmds.map((c) => c[0].toUpperCase());
+    expect(names(writeCommands(rec, true))).toEqual(['DEL', 'SADD', 'PEXPIRE']);
+    expect(writeCommands(rec).at(-1)).toEqual(['PEXPIRE', Buffer.from('k'), 1234]);
+    expect(names(writeCommands({ ...rec, pttl: -1 }))).toEqual(['SADD']);
+  });
+
   it('importRecord writes each type with its TTL', async () => {
     const base = `${ctx.prefix}ex4:`;
     const recs: ExportRecord[] = [
