@@ -1,5 +1,7 @@
-// Explicit delete (cache-aside): write Postgres first, then DELETE the entry, so the next read misses and
-// loads the new row. Delete, not set: two writers racing cannot leave the older value behind.
+// Explicit delete (cache-aside): read-through with a TTL, and a write that deletes the entry after the
+// commit (src/explicit-write.ts). The TTL stays as a safety net for an invalidation that never happened
+// (a crash between the two steps).
+import { explicitWrite } from '../explicit-write';
 import { readThrough } from '../read-through';
 import { options, type Strategy, type StrategyDeps, type StrategyDefinition } from '../strategy';
 
@@ -8,13 +10,8 @@ export function createExplicit(deps: StrategyDeps, name = 'explicit'): Strategy 
   const key = (id: number) => deps.keys.key('product', id);
   return {
     name,
-    // The TTL stays as a safety net for an invalidation that never happened (a crash between the two steps).
     read: readThrough({ redis: deps.redis, catalog: deps.catalog, key, now, ttlMs }),
-    async write(id, patch) {
-      // Order matters: delete after the commit. Deleting first lets a reader refill the old row in between.
-      await deps.catalog.update(id, patch);
-      await deps.redis.unlink(key(id));
-    },
+    write: explicitWrite(deps.catalog, deps.redis, key),
     close: async () => {},
   };
 }
