@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { KeyBuilder } from '../../../../shared/keys';
+
+export type Outcome = 'sold' | 'sold-out' | 'gave-up' | 'fenced';
+
+export interface BuyResult {
+  outcome: Outcome;
+  /** Time spent waiting for the right to try (lock, row lock, optimistic retries), ms. */
+  waitMs: number;
+}
+
+/** One way of letting many buyers at the same seats. Each lives in its own module. */
+export interface BookingStrategy {
+  readonly name: StrategyName;
+  readonly description: string;
+  /** Called once per event before the buyers start (e.g. to load a Redis inventory). */
+  prepare?(eventId: number, seats: number): Promise<void>;
+  buy(eventId: number, buyer: string): Promise<BuyResult>;
+  close?(): Promise<void>;
+}
+
+export interface StrategyDeps {
+  redis: Redis;
+  pg: pg.Pool;
+  keys: KeyBuilder;
+  /** The "payment" time inside the critical section, ms. */
+  thinkMs: number;
+  /** A fresh Redis connection (WATCH state is per connection). */
+  newRedis(): Redis;
+}
+
+export const STRATEGY_NAMES = ['no-lock', 'redis-lock', 'watchdog', 'fencing', 'for-update', 'watch-multi'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
