@@ -11,7 +11,7 @@ import { formatMemoryReport, memoryReport } from './memory';
 import { formatStats, sampleStats, statsFrame, type StatsSample } from './stats';
 import { exportToFile, importFromFile } from './transfer';
 import { formatTtlView, ttlView } from './ttl';
-import { formatBytes, formatCount } from './format';
+import { formatBytes, formatCount, type FormatOptions } from './format';
 
 export interface Progress {
   update(value: number): void;
@@ -70,17 +70,16 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
     }
   };
 
-  /** A progress bar only when the database is big enough to wait for. */
-  const progressFor = (label: string) => {
+  /** Runs a key walk (with a progress bar when the database is big enough to wait for) and prints it. */
+  const walk = async <T>(label: string, run: (onProgress: (visited: number, total: number) => void) => Promise<T>, format: (r: T, o: FormatOptions) => string, json?: boolean) => {
     let bar: Progress | undefined;
-    return {
-      onProgress(visited: number, total: number) {
-        if (!io.progress || total < PROGRESS_ABOVE) return;
-        bar ??= io.progress(label, total);
-        bar.update(visited);
-      },
-      stop: () => bar?.stop(),
+    const onProgress = (visited: number, total: number) => {
+      if (!io.progress || total < PROGRESS_ABOVE) return;
+      bar ??= io.progress(label, total);
+      bar.update(visited);
     };
+    const report = await run(onProgress).finally(() => bar?.stop());
+    print(json ? JSON.stringify(report, null, 2) : format(report, fmt));
   };
 
   /** Redraws a frame every interval until `frames` are shown or the signal aborts. */
@@ -102,11 +101,7 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
     .option('--samples <n>', 'MEMORY USAGE SAMPLES (default Redis: 5)', int('samples'))
     .option('--json', 'print JSON')
     .action((pattern: string, o: { limit: number; depth?: number; count: number; samples?: number; json?: boolean }) =>
-      withRedis(async (redis) => {
-        const bar = progressFor('scanning');
-        const report = await keysReport(redis, pattern, { ...o, onProgress: bar.onProgress }).finally(bar.stop);
-        print(o.json ? JSON.stringify(report, null, 2) : formatKeysReport(report, fmt));
-      }),
+      withRedis((redis) => walk('scanning', (onProgress) => keysReport(redis, pattern, { ...o, onProgress }), formatKeysReport, o.json)),
     );
 
   program
@@ -136,11 +131,7 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
     .option('--samples <n>', 'MEMORY USAGE SAMPLES', int('samples'))
     .option('--json', 'print JSON')
     .action((pattern: string, o: { top: number; depth?: number; samples?: number; json?: boolean }) =>
-      withRedis(async (redis) => {
-        const bar = progressFor('sizing keys');
-        const report = await memoryReport(redis, pattern, { ...o, onProgress: bar.onProgress }).finally(bar.stop);
-        print(o.json ? JSON.stringify(report, null, 2) : formatMemoryReport(report, fmt));
-      }),
+      withRedis((redis) => walk('sizing keys', (onProgress) => memoryReport(redis, pattern, { ...o, onProgress }), formatMemoryReport, o.json)),
     );
 
   program

@@ -1,17 +1,9 @@
 // Starter, exercise 2: group keys by prefix.
 import { NotImplementedError } from '../../../shared/errors';
+import type { PrefixRow } from '../src/prefix';
 import type { KeyInfo } from '../src/scan';
 
-export interface PrefixRow {
-  /** The group, e.g. `session:*` or `user:*:*`. */
-  prefix: string;
-  count: number;
-  bytes: number;
-  /** Keys in the group with no TTL. */
-  noTtl: number;
-  /** How many keys of each type, e.g. { hash: 10, string: 2 }. */
-  types: Record<string, number>;
-}
+export type { PrefixRow };
 
 /**
  * The group a key belongs to.

@@ -2,9 +2,9 @@
 // src/batch.ts runs them, one MULTI … EXEC per key, a whole batch in one pipeline.
 import { NotImplementedError } from '../../../shared/errors';
 import type { ExportRecord } from '../src/record-format';
+import type { Cmd } from '../src/records';
 
-/** One Redis command: name then arguments. */
-export type Cmd = [string, ...Array<string | number | Buffer>];
+export type { Cmd };
 
 /**
  * The commands that read a key of `type`: its value, then ['PTTL', key].

@@ -3,20 +3,9 @@
 import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
 
-export interface KeyInfo {
-  key: string;
-  /** string | hash | list | set | zset | stream | … */
-  type: string;
-  /** Milliseconds left, or -1 when the key has no TTL. */
-  pttl: number;
-  /** MEMORY USAGE in bytes. */
-  bytes: number;
-}
+import type { KeyInfo, ScanOptions } from '../src/scan';
 
-export interface ScanOptions {
-  /** The COUNT hint (default 1,000). */
-  count?: number;
-}
+export type { KeyInfo, ScanOptions };
 
 /**
  * Yield one batch per SCAN call until the cursor comes back to "0" (never KEYS: it blocks the server).
