@@ -7,6 +7,9 @@ import { encodeEntry, getEntry, type Entry } from './entry';
 import type { Product } from './product';
 import { gcTtlMs, type Clock } from './strategy';
 import { refreshInBackground } from './swr-refresh';
+import { luaCommand } from '../../../shared/lua';
+
+const replaceLua = new URL('./replace-if-unchanged.lua', import.meta.url);
 
 export interface SwrOptions {
   redis: Redis;
@@ -33,12 +36,15 @@ export interface SwrParts {
   opts: SwrOptions;
   /** Loads from Postgres and stores a fresh entry. */
   fill(id: number): Promise<Product | undefined>;
+  /** Loads from Postgres and replaces `stale` with it, unless a write invalidated the entry meanwhile. */
+  refill(id: number, stale: Entry): Promise<Product | undefined>;
   inflight: Map<number, Promise<unknown>>;
   counters: { backgroundLoads: number };
 }
 
 export function createSwrCache(opts: SwrOptions): SwrCache {
   const { redis, catalog, key, now, freshMs, staleMs } = opts;
+  const replaceIfUnchanged = luaCommand<number>(redis, 'inv_replaceIfUnchanged', replaceLua, 1);
   const parts: SwrParts = {
     opts,
     inflight: new Map(),
@@ -46,6 +52,11 @@ export function createSwrCache(opts: SwrOptions): SwrCache {
     async fill(id) {
       const product = await catalog.load(id);
       if (product) await redis.set(key(id), encodeEntry(product, now()), 'PX', gcTtlMs(freshMs + staleMs));
+      return product;
+    },
+    async refill(id, stale) {
+      const product = await catalog.load(id);
+      if (product) await replaceIfUnchanged([key(id)], [stale.at, encodeEntry(product, now()), gcTtlMs(freshMs + staleMs)]);
       return product;
     },
   };

@@ -15,7 +15,7 @@ export function refreshInBackground(parts: SwrParts): (id: number, stale: Entry)
       const won = await redis.set(`${key(id)}:refresh:${stale.at}`, '1', 'PX', lockMs, 'NX');
       if (won !== 'OK') return;
       parts.counters.backgroundLoads++;
-      await parts.fill(id);
+      await parts.refill(id, stale);
     })()
       .catch(() => {}) // a failed refresh leaves the stale copy; the lock expires and someone retries
       .finally(() => parts.inflight.delete(id));

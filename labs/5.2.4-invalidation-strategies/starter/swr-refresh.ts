@@ -5,7 +5,7 @@ import type { SwrParts } from '../src/swr-cache';
 
 /**
  * Returns the function a stale read calls. It must not block the reader, and must start at most one
- * `parts.fill(id)` per stale copy across every instance (hint: SET NX on a key naming `stale.at`;
+ * `parts.refill(id, stale)` per stale copy across every instance (hint: SET NX on a key naming `stale.at`;
  * `parts.inflight` avoids a second round trip here; count wins in `parts.counters.backgroundLoads`).
  */
 export function refreshInBackground(_parts: SwrParts): (id: number, stale: Entry) => void {

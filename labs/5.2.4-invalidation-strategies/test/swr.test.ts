@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../harness/ports';
 import type { SwrStrategy } from '../src/strategies/swr';
 import { manualClock, openLab, updateBehindTheCache, type Lab } from './helpers';
 
@@ -27,6 +28,34 @@ describe('exercise 3: stale-while-revalidate', () => {
 
     expect((await b.read(21))!.priceCents).toBe(2121);
     expect(d.catalog.stats.reads).toBe(2);
+  });
+
+  it('a refresh that loaded the old row before a write does not put it back after the invalidation', async () => {
+    const clock = manualClock();
+    const d = lab.deploy('swr', { now: clock.now, ttlMs: 1000, staleMs: 10_000 });
+    const s = (await d.instance()) as SwrStrategy;
+    const old = (await s.read(24))!.priceCents;
+    // Hold the refresh between its database read and its cache write.
+    let loaded = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const load = d.catalog.load.bind(d.catalog);
+    d.catalog.load = async (id) => {
+      const p = await load(id);
+      loaded = true;
+      await gate;
+      return p;
+    };
+    clock.advance(1500);
+    expect((await s.read(24))!.priceCents).toBe(old); // stale, and the refresh is on its way
+    await waitFor(() => loaded, { what: 'the refresh to read the old row' });
+    await updateBehindTheCache(lab.ctx, 24, 2424);
+    await lab.ctx.redis.unlink(d.keys.key('product', 24)); // what an invalidation does
+    release();
+    await s.settle();
+    d.catalog.load = load;
+    expect(await lab.ctx.redis.exists(d.keys.key('product', 24))).toBe(0);
+    expect((await s.read(24))!.priceCents).toBe(2424);
   });
 
   it('combined: an aged entry is served stale once, then refreshed in the background', async () => {
