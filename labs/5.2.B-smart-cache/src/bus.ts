@@ -52,6 +52,13 @@ export class CacheBus {
     this.pub.publish(this.channel, JSON.stringify({ ...msg, from: this.id })).catch(() => {});
   }
 
+  /** How many callers are waiting for another instance's fill right now. */
+  get waiting(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
   /** Resolves when another instance reports `ns:key` filled, or after `ms`, whichever is first. */
   wait(ns: string, key: string, ms: number): Promise<void> {
     const id = `${ns}:${key}`;

@@ -1,4 +1,5 @@
 // Test helpers: caches on the test context's Redis under its unique prefix, and a clock tests move.
+import type { Redis } from 'ioredis';
 import type { LabContext } from '../../../harness/context';
 import { createSmartCache, type CacheOptions, type SmartCache } from '../src/cache';
 import { cacheRedisOptions } from '../src/redis-client';
@@ -38,6 +39,18 @@ export function counting<T>(value: T | ((call: number) => T | Promise<T>)) {
   };
   fn.calls = 0;
   return fn;
+}
+
+/** Every key matching `match` (a full SCAN, written out here so tests do not lean on src/scan.ts). */
+export async function scanAll(redis: Redis, match: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== '0');
+  return out;
 }
 
 export const uniqueKey = (label = 'k') => `${label}-${++n}-${Math.random().toString(36).slice(2, 8)}`;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
+import { waitFor } from '../../../harness/ports';
 import { runRace } from '../../../harness/race';
 import { counting, makeCache, uniqueKey } from './helpers';
 
@@ -25,6 +26,12 @@ describe('exercise 2: cross-process stampede protection', () => {
     // a holds the lock once its loader has started
     while (load.calls === 0) await new Promise((r) => setImmediate(r));
     const second = Promise.all(Array.from({ length: 10 }, () => b.fetch(key, load)));
+    let settled = false;
+    second.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await waitFor(() => b.bus!.waiting > 0 || settled, { what: 'b to wait for the lock holder' });
     release();
     expect((await first).source).toBe('loader');
     const seconds = await second;
@@ -53,8 +60,8 @@ describe('exercise 2: cross-process stampede protection', () => {
       processes: 2,
       args: { redisUrl: ctx.services.redis.url, keyBase: ctx.keys.key('sc-race'), key, counterKey },
     });
-    const failures = result.outcomes.filter((o) => !o.ok);
-    expect(failures).toEqual([]);
+    const failure = result.outcomes.find((o) => !o.ok);
+    if (failure && !failure.ok) throw new Error(`actor ${failure.index} failed: ${failure.error}`);
     expect(await ctx.redis.get(counterKey)).toBe('1');
     const values = new Set(result.outcomes.map((o) => (o.ok ? o.value : '')));
     expect(values.size).toBe(1);

@@ -1,0 +1,33 @@
+// `npm run lab 5.2.B -- serve --port 3000`: the product/user API with its cache. REDIS_URL may carry an
+// ACL user and TLS (`rediss://user:password@host:6380`); the admin key and JWT secret come from the
+// environment (CACHE_ADMIN_KEY, CACHE_JWT_SECRET) with development defaults.
+import type { LabContext } from '../../harness/context';
+import type { ServeResult } from '../../harness/define-lab';
+import { createCacheRedis, createCacheSubscriber } from './src/redis-client';
+import { createService } from './src/service/app';
+import { seed } from './src/service/db';
+
+export async function serveService(ctx: LabContext): Promise<ServeResult> {
+  await seed(ctx.pg);
+  const url = ctx.services.redis.url;
+  const redis = createCacheRedis(url);
+  const subscriber = createCacheSubscriber(url);
+  const adminKey = process.env.CACHE_ADMIN_KEY ?? 'dev-admin-key';
+  const svc = await createService({
+    pg: ctx.pg,
+    redis,
+    subscriber,
+    keyBase: ctx.keys.key('svc'),
+    auth: { apiKeys: { [adminKey]: 'admin' }, jwtSecret: new TextEncoder().encode(process.env.CACHE_JWT_SECRET ?? 'dev-only-secret-change-me-32-bytes!') },
+  });
+  const warmed = await svc.warm();
+  ctx.log.info(`warmed ${warmed.ok} products (${warmed.failed} failed); admin routes: curl -H 'X-API-Key: ${adminKey}' localhost:PORT/cache/stats`);
+  return {
+    app: svc.app,
+    async close() {
+      await svc.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
