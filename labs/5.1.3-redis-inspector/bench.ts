@@ -79,6 +79,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     sample.push(...batch);
     if (sample.length >= (quick ? 1_000 : 5_000)) break;
   }
+  sample.length = Math.min(sample.length, quick ? 1_000 : 5_000);
   t0 = process.hrtime.bigint();
   for (const key of sample) await ctx.redis.call('MEMORY', 'USAGE', key);
   const oneByOne = sample.length / seconds(t0);
@@ -117,7 +118,8 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     `${n.toLocaleString('en-US')} keys under the bench prefix (70 % strings, 10 % hashes, 10 % sets, 5 % lists, 5 % sorted sets; 30 % with a TTL), loaded with pipelines of 5,000 commands.`,
     `The issue asks for 1,000,000 keys; the default is 200,000 so the run stays near a minute on a shared 2-core machine (\`npm run bench 5.1.3 -- --keys=1000000\` for the full size).`,
     'SCAN uses COUNT 1000; the keys command adds one pipeline of TYPE + PTTL + MEMORY USAGE per SCAN batch.',
-    'Export/import: a tenth of the keys (one pattern), 200 keys in flight at a time, one MULTI per key (value + PTTL read together, value + PEXPIRE written together).',
+    'Export/import: a tenth of the keys (one pattern), batches of 500 keys: a TYPE (or EXISTS) pipeline, then one pipeline holding a MULTI … EXEC block per key (value + PTTL read together, value + PEXPIRE written together).',
+    'The machine is shared (2 cores, other engineers running suites and benches at the same time): absolute rates move a lot from run to run; the ratios, measured in one run, are what to compare.',
   );
   return {
     metrics,

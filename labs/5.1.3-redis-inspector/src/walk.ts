@@ -29,13 +29,26 @@ export async function walkKeys(redis: Redis, pattern: string, opts: WalkOptions,
   const total = await redis.dbsize();
   let matched = 0;
   let calls = 0;
+  // While one batch's pipeline is in flight, the next SCAN is already on its way: two round trips
+  // overlap instead of following each other. Batches are still handed over in order.
+  let inFlight: Promise<void> = Promise.resolve();
   for await (const batch of scanKeys(redis, pattern, { count })) {
     calls++;
-    const infos = await inspectKeys(redis, batch, opts.samples);
-    matched += infos.length;
-    onBatch(infos);
-    opts.onProgress?.(Math.min(total, calls * count), total);
+    const visited = Math.min(total, calls * count);
+    const prev = inFlight;
+    const inspected = inspectKeys(redis, batch, opts.samples);
+    inspected.catch(() => {}); // a failure surfaces when awaited below, never as an unhandled rejection
+    inFlight = (async () => {
+      await prev;
+      const infos = await inspected;
+      matched += infos.length;
+      onBatch(infos);
+      opts.onProgress?.(visited, total);
+    })();
+    inFlight.catch(() => {});
+    await prev; // at most one batch waiting: memory stays bounded
   }
+  await inFlight;
   opts.onProgress?.(total, total);
   return { matched, total };
 }
