@@ -10,8 +10,8 @@ export interface Deployment {
   catalog: Catalog;
   /** One more app instance; `overrides` change its clock, TTL or cache version. */
   instance(overrides?: Partial<StrategyDeps>): Promise<Strategy>;
-  /** Starts the strategy's worker (if it has one) in this process. */
-  startWorker(): Promise<StrategyWorker | undefined>;
+  /** Starts the strategy's worker (if it has one): in this process, or as its own process when offered. */
+  startWorker(opts?: { separateProcess?: boolean }): Promise<StrategyWorker | undefined>;
   /** Closes every instance and worker it started. */
   close(): Promise<void>;
   /** Deletes every key of this namespace (all cache versions, tag sets, the write-behind queue). */
@@ -31,9 +31,12 @@ export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: stri
       open.push(s);
       return s;
     },
-    async startWorker() {
+    async startWorker(opts = {}) {
       if (!def.startWorker) return undefined;
-      const w = await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool: ctx.pg });
+      const w =
+        opts.separateProcess && def.startWorkerProcess
+          ? await def.startWorkerProcess(ctx.services.redis.url, keys)
+          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool: ctx.pg });
       open.push(w);
       return w;
     },

@@ -46,7 +46,7 @@ export async function runScenario(ctx: LabContext, def: StrategyDefinition, opts
   await seedCatalog(ctx.pg, 40);
   const d = deploy(ctx, def, `demo:${def.name}`, { ttlMs: opts.ttlMs });
   await d.clearKeys();
-  const worker = await d.startWorker();
+  const worker = await d.startWorker({ separateProcess: true });
   let [a, b] = [await d.instance({ instance: 'A' }), await d.instance({ instance: 'B' })];
   const r: ScenarioResult = { strategy: def.name, reads: 0, staleReads: 0, staleForMs: 0, dbReads: 0, wrongReads: 0, dbAgrees: false, timeline: { writes: '', A: '', B: '' } };
   let expected = 1000 + HOT;

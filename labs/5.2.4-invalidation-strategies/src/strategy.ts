@@ -56,6 +56,8 @@ export interface StrategyDefinition {
   promise: string;
   create(deps: StrategyDeps): Promise<Strategy>;
   startWorker?(deps: WorkerDeps): Promise<StrategyWorker>;
+  /** The same worker as its own OS process (what production runs), when the strategy offers one. */
+  startWorkerProcess?(redisUrl: string, keys: KeyBuilder): Promise<StrategyWorker>;
 }
 
 export const DEFAULT_TTL_MS = 1000;

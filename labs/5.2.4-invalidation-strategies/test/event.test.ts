@@ -1,24 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../harness/ports';
-import { startInvalidatorProcess } from '../src/invalidator-process';
 import type { LayeredStrategy } from '../src/strategies/event';
-import type { StrategyWorker } from '../src/strategy';
 import { openLab, type Lab } from './helpers';
 
 let lab: Lab;
-const workers: StrategyWorker[] = [];
 beforeAll(async () => {
   lab = await openLab();
 });
-afterAll(async () => {
-  for (const w of workers) await w.close();
-  await lab.dispose();
-});
+afterAll(() => lab.dispose());
 
 describe('event-based invalidation', () => {
   it('a write makes the invalidator process drop Redis and both instances drop their L1', async () => {
     const d = lab.deploy('event');
-    workers.push(await startInvalidatorProcess(lab.ctx.services.redis.url, d.keys));
+    await d.startWorker({ separateProcess: true }); // the invalidator runs as its own OS process
     const a = (await d.instance({ instance: 'A' })) as LayeredStrategy;
     const b = (await d.instance({ instance: 'B' })) as LayeredStrategy;
     await a.read(11);

@@ -3,6 +3,7 @@
 // is lost (pub/sub is fire-and-forget).
 import { createSwrCache } from '../swr-cache';
 import { options, type StrategyDefinition } from '../strategy';
+import { startInvalidatorProcess } from '../invalidator-process';
 import { createLayeredInstance, startInProcessInvalidator } from './event';
 
 export const combined: StrategyDefinition = {
@@ -14,4 +15,5 @@ export const combined: StrategyDefinition = {
     return createLayeredInstance(deps, 'combined', (id) => cache.get(id), { settle: () => cache.settle(), close: () => cache.settle() });
   },
   startWorker: startInProcessInvalidator,
+  startWorkerProcess: startInvalidatorProcess,
 };

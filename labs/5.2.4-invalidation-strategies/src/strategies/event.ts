@@ -4,6 +4,7 @@
 import { createL1, type L1 } from '../l1';
 import { publishChange, startInvalidator, subscribeDrops } from '../events';
 import type { Product } from '../product';
+import { startInvalidatorProcess } from '../invalidator-process';
 import { readThrough } from '../read-through';
 import { options, type Strategy, type StrategyDefinition, type StrategyDeps, type WorkerDeps } from '../strategy';
 
@@ -53,4 +54,5 @@ export const event: StrategyDefinition = {
     return createLayeredInstance(deps, 'event', readL2);
   },
   startWorker: startInProcessInvalidator,
+  startWorkerProcess: startInvalidatorProcess,
 };
