@@ -100,7 +100,7 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
     });
     const end = () => res.end();
     streams.add(end);
-    const send = openSse(req, res, () => {
+    const send = openSse(res, () => {
       off();
       streams.delete(end);
     });

@@ -1,8 +1,9 @@
 // Real-time top-N changes as Server-Sent Events. submit.lua PUBLISHes each change on the game's channel;
 // every API instance holds ONE subscriber connection (PSUBSCRIBE to all games' channels) and fans the
 // messages out to its own SSE clients, so a client connected to instance B sees a score posted to A.
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Redis } from 'ioredis';
+import { once } from 'node:events';
 
 export interface BoardEvent {
   type: 'top' | 'reset';
@@ -38,7 +39,12 @@ export function createEventHub(subscriber: Redis, pattern: string): EventHub {
     }
     for (const fn of set) fn(event);
   });
-  const ready = subscriber.psubscribe(pattern).then(() => undefined);
+  // PSUBSCRIBE only once the connection is ready: sent earlier, it can race ioredis's ready check (INFO
+  // is refused in subscriber mode), the connection is dropped and the subscription silently lost.
+  const ready = (async () => {
+    if (subscriber.status !== 'ready') await once(subscriber, 'ready');
+    await subscriber.psubscribe(pattern);
+  })();
   return {
     ready,
     on(channel, fn) {
@@ -58,12 +64,12 @@ export function createEventHub(subscriber: Redis, pattern: string): EventHub {
 }
 
 /** Starts an SSE response: headers, a first event, a heartbeat comment, and clean-up when the client leaves. */
-export function openSse(req: Request, res: Response, onClose: () => void): (event: string, data: unknown) => void {
+export function openSse(res: Response, onClose: () => void): (event: string, data: unknown) => void {
   res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
   heartbeat.unref();
-  req.on('close', () => {
+  res.on('close', () => {
     clearInterval(heartbeat);
     onClose();
   });
