@@ -22,7 +22,7 @@ const summary = (r: SummaryRow): ArticleSummary => ({
   id: r.id,
   title: r.title,
   tags: r.tags,
-  publishedAt: r.published_at,
+  publishedAt: r.published_at.toISOString(),
   author: { id: r.author_id, name: r.author_name },
 });
 
@@ -37,7 +37,7 @@ export async function loadArticle(db: Queryable, id: number): Promise<Article | 
     [id],
   );
   const r = rows[0];
-  return r ? { ...summary(r), body: r.body, updatedAt: r.updated_at, commentCount: r.comment_count } : null;
+  return r ? { ...summary(r), body: r.body, updatedAt: r.updated_at.toISOString(), commentCount: r.comment_count } : null;
 }
 
 export async function loadHeader(db: Queryable, id: number): Promise<PageHeader | null> {
@@ -51,7 +51,7 @@ export async function loadHeader(db: Queryable, id: number): Promise<PageHeader 
 
 export async function loadBody(db: Queryable, id: number): Promise<PageBody | null> {
   const { rows } = await db.query<{ body: string; updated_at: Date }>('SELECT body, updated_at FROM articles WHERE id = $1', [id]);
-  return rows[0] ? { body: rows[0].body, updatedAt: rows[0].updated_at } : null;
+  return rows[0] ? { body: rows[0].body, updatedAt: rows[0].updated_at.toISOString() } : null;
 }
 
 export async function loadCommentCount(db: Queryable, id: number): Promise<number> {
@@ -104,7 +104,7 @@ export async function loadTopCommented(db: Queryable, tag: string, now: number):
       LIMIT ${TOP_COUNT}`,
     [tag, since],
   );
-  return { tag, since, items: rows };
+  return { tag, since: since.toISOString(), items: rows };
 }
 
 const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);

@@ -1,5 +1,5 @@
-// The shapes the API serves. Dates are Date objects whether they come from Postgres or from the cache
-// (shared/codec revives ISO strings), so a cached value and a loaded one compare equal.
+// The shapes the API serves. Timestamps are ISO-8601 strings whether they come from Postgres or from
+// the cache, so a cached value and a loaded one compare equal and decoding needs no reviver.
 
 export interface AuthorRef {
   id: number;
@@ -12,8 +12,8 @@ export interface Article {
   title: string;
   body: string;
   tags: string[];
-  publishedAt: Date;
-  updatedAt: Date;
+  publishedAt: string;
+  updatedAt: string;
   author: AuthorRef;
   commentCount: number;
 }
@@ -22,7 +22,7 @@ export interface ArticleSummary {
   id: number;
   title: string;
   tags: string[];
-  publishedAt: Date;
+  publishedAt: string;
   author: AuthorRef;
 }
 
@@ -31,12 +31,12 @@ export interface PageHeader {
   id: number;
   title: string;
   tags: string[];
-  publishedAt: Date;
+  publishedAt: string;
   author: AuthorRef;
 }
 export interface PageBody {
   body: string;
-  updatedAt: Date;
+  updatedAt: string;
 }
 export interface RelatedArticle {
   id: number;
@@ -63,7 +63,7 @@ export interface ArticleList {
 
 export interface TopCommented {
   tag: string;
-  since: Date;
+  since: string;
   items: Array<{ id: number; title: string; comments: number }>;
 }
 

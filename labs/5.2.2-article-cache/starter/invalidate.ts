@@ -1,21 +1,10 @@
 // Starter — exercise 3. `npm run grade 5.2.2 -- --impl starter` shows what is left.
-import type { KeyBuilder } from '../../../shared/keys';
 import { NotImplementedError } from '../../../shared/errors';
-import type { CacheLayer } from '../src/cache-layer';
-import type { Db } from '../src/db';
-import type { ArticleField, ArticlePatch } from '../src/types';
+// Type-only (erased at run time): the shapes stay those of src/invalidate.ts.
+import type { UpdateDeps, UpdateResult } from '../src/invalidate';
+import type { ArticlePatch } from '../src/types';
 
-export interface UpdateDeps {
-  cache: CacheLayer;
-  keys: KeyBuilder;
-  db: Db;
-}
-
-export interface UpdateResult {
-  changed: ArticleField[];
-  evicted: string[];
-  listVersion?: number;
-}
+export type { UpdateDeps, UpdateResult };
 
 /**
  * 1. updateArticleRow(db, id, patch) (queries.ts): the transaction; null = no such article.

@@ -1,15 +1,10 @@
 // Starter — exercise 4. `npm run grade 5.2.2 -- --impl starter` shows what is left.
-import type { KeyBuilder } from '../../../shared/keys';
 import { NotImplementedError } from '../../../shared/errors';
-import type { CacheLayer } from '../src/cache-layer';
-import type { Queryable } from '../src/db';
+// Type-only (erased at run time): the shapes stay those of src/page.ts.
+import type { PageDeps } from '../src/page';
 import type { ArticlePage } from '../src/types';
 
-export interface PageDeps {
-  cache: CacheLayer;
-  keys: KeyBuilder;
-  db: Queryable;
-}
+export type { PageDeps };
 
 /**
  * One MGET of every componentKey (components.ts); load only the missing components (in parallel),
