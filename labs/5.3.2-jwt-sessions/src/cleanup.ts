@@ -1,0 +1,116 @@
+// Background cleanup of the per-user session indexes. A session key disappears by itself at its TTL,
+// but the user's index (zset) still lists it. Two ways to notice:
+//   notifications  Redis publishes `__keyevent@<db>__:expired` with the key name the moment it expires
+//                  (needs `notify-keyspace-events Ex`; pub/sub is fire-and-forget, so a slow sweep
+//                  still runs as a safety net for events missed while disconnected)
+//   sweep          every few seconds, SCAN the indexes and prune entries whose expiry score has passed
+//                  and whose session key is gone (the only way when notifications are off)
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { StoreDeps } from './store';
+
+export type CleanupMode = 'notifications' | 'sweep';
+
+/** Are expired-key events on? Needs E (keyevent channel) and x (expired), or A (all classes). */
+export async function detectCleanupMode(redis: Redis): Promise<CleanupMode> {
+  try {
+    const [, flags = ''] = (await redis.config('GET', 'notify-keyspace-events')) as string[];
+    return flags.includes('E') && (flags.includes('x') || flags.includes('A')) ? 'notifications' : 'sweep';
+  } catch {
+    return 'sweep'; // CONFIG may be disabled (managed Redis): assume nothing
+  }
+}
+
+/** Prunes one session from its user's index if its key is gone; true if this call removed it. */
+export async function pruneSession(d: StoreDeps, userId: string, sid: string): Promise<boolean> {
+  return (await d.scripts.prune([d.k.session(userId, sid), d.k.index(userId), d.k.stats], [sid])) === 1;
+}
+
+/** One sweep over every index; returns how many stale entries were pruned. */
+export async function sweep(d: StoreDeps): Promise<number> {
+  let pruned = 0;
+  let cursor = '0';
+  const now = d.config.now();
+  do {
+    const [next, indexes] = await d.redis.scan(cursor, 'MATCH', d.k.indexPattern, 'COUNT', 500);
+    cursor = next;
+    for (const index of indexes) {
+      const userId = /\{([^}]+)\}/.exec(index)?.[1];
+      if (!userId) continue;
+      // The score is when the session would expire: only those are candidates.
+      for (const sid of await d.redis.zrangebyscore(index, '-inf', now)) {
+        if (await pruneSession(d, userId, sid)) pruned++;
+      }
+    }
+  } while (cursor !== '0');
+  return pruned;
+}
+
+export interface CleanupOptions {
+  /** 'auto' (default) asks Redis with CONFIG GET. */
+  mode?: 'auto' | CleanupMode;
+  /** A dedicated connection for SUBSCRIBE (a subscribed connection can do nothing else). */
+  subscriber?: () => Redis;
+  /** Sweep period: default 30 s in sweep mode, 10 min as the safety net with notifications. */
+  sweepEveryMs?: number;
+  log?: Logger;
+}
+
+export interface Cleanup {
+  mode: CleanupMode;
+  stop(): Promise<void>;
+}
+
+export async function startCleanup(d: StoreDeps, opts: CleanupOptions = {}): Promise<Cleanup> {
+  const mode = !opts.mode || opts.mode === 'auto' ? await detectCleanupMode(d.redis) : opts.mode;
+  let sub: Redis | undefined;
+  if (mode === 'notifications') {
+    sub = opts.subscriber ? opts.subscriber() : d.redis.duplicate();
+    const channel = `__keyevent@${d.redis.options.db ?? 0}__:expired`;
+    sub.on('message', (_channel: string, key: string) => {
+      const parsed = d.k.parseSession(key); // every expired key of the db arrives here: keep ours
+      if (parsed) void pruneSession(d, parsed.userId, parsed.sid).catch((err) => opts.log?.warn({ err: (err as Error).message }, 'prune failed'));
+    });
+    await sub.subscribe(channel);
+  }
+  const every = opts.sweepEveryMs ?? (mode === 'sweep' ? 30_000 : 600_000);
+  const timer = setInterval(() => {
+    void sweep(d).catch((err) => opts.log?.warn({ err: (err as Error).message }, 'sweep failed'));
+  }, every);
+  timer.unref();
+  opts.log?.info({ mode, sweepEveryMs: every }, 'session index cleanup started');
+  return {
+    mode,
+    async stop() {
+      clearInterval(timer);
+      if (sub) {
+        await sub.quit().catch(() => sub!.disconnect());
+      }
+    },
+  };
+}
+
+export interface SessionStats {
+  active: number;
+  logins: number;
+  refreshes: number;
+  /** Sessions ended by logout, logout-all or reuse detection. */
+  revocations: number;
+  tokenRevocations: number;
+  expirations: number;
+  reuseDetected: number;
+}
+
+export async function readStats(d: StoreDeps): Promise<SessionStats> {
+  const h = await d.redis.hgetall(d.k.stats);
+  const n = (f: string) => Number(h[f] ?? 0);
+  return {
+    active: n('active'),
+    logins: n('logins'),
+    refreshes: n('refreshes'),
+    revocations: n('revocations'),
+    tokenRevocations: n('token_revocations'),
+    expirations: n('expirations'),
+    reuseDetected: n('reuse_detected'),
+  };
+}

@@ -1,0 +1,33 @@
+-- Validate a session for one request, and slide its expiry: the session lives `idle` ms after its
+-- last use, but never past its absolute expiry. One round trip, atomic, checked on EVERY request, so
+-- a revocation written by any app instance is seen by all of them at their next request.
+-- KEYS: session hash, user's session index (zset sid -> expiry ms), revoked-jti marker,
+--       session tombstone, stats hash
+-- ARGV: now_ms, idle_ms, sid
+-- Returns { 'ok', ttl_ms, user_id } or { reason }
+local now, idle, sid = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+
+if redis.call('EXISTS', KEYS[3]) == 1 then return { 'token_revoked' } end
+
+local s = redis.call('HMGET', KEYS[1], 'userId', 'expiresAt')
+if not s[1] then
+  -- Gone: revoked (a tombstone says so) or expired (Redis removed it at its TTL).
+  if redis.call('EXISTS', KEYS[4]) == 1 then return { 'session_revoked' } end
+  return { 'session_expired' }
+end
+
+local abs = tonumber(s[2])
+if now >= abs then
+  redis.call('DEL', KEYS[1])
+  if redis.call('ZREM', KEYS[2], sid) == 1 then
+    redis.call('HINCRBY', KEYS[5], 'expirations', 1)
+    redis.call('HINCRBY', KEYS[5], 'active', -1)
+  end
+  return { 'session_expired' }
+end
+
+local ttl = math.min(idle, abs - now)
+redis.call('HSET', KEYS[1], 'lastSeenAt', now)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], now + ttl, sid)
+return { 'ok', ttl, s[1] }
