@@ -117,7 +117,8 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   notes.push(
     `${n.toLocaleString('en-US')} keys under the bench prefix (70 % strings, 10 % hashes, 10 % sets, 5 % lists, 5 % sorted sets; 30 % with a TTL), loaded with pipelines of 5,000 commands.`,
     `The issue asks for 1,000,000 keys; the default is 200,000 so the run stays near a minute on a shared 2-core machine (\`npm run bench 5.1.3 -- --keys=1000000\` for the full size).`,
-    'SCAN uses COUNT 1000; the keys command adds one pipeline of TYPE + PTTL + MEMORY USAGE per SCAN batch.',
+    'SCAN uses COUNT 1000; the keys command adds one pipeline of TYPE + PTTL + MEMORY USAGE per SCAN batch (the next SCAN overlaps it).',
+    'The export rates include the SCAN over the whole bench keyspace to find the tenth that matches the pattern.',
     'Export/import: a tenth of the keys (one pattern), batches of 500 keys: a TYPE (or EXISTS) pipeline, then one pipeline holding a MULTI … EXEC block per key (value + PTTL read together, value + PEXPIRE written together).',
     'The machine is shared (2 cores, other engineers running suites and benches at the same time): absolute rates move a lot from run to run; the ratios, measured in one run, are what to compare.',
   );

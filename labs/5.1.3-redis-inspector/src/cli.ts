@@ -52,15 +52,16 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
   const program = new Command('npm run lab 5.1.3 --')
     .description('inspect a Redis instance: keys, ttl, memory, exec, stats, export, import')
     .option('--url <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: the workbook Redis)')
+    .option('--tls-ca <file>', 'rediss://: trust this CA certificate (PEM)')
     .option('--insecure', 'rediss:// without certificate checks (self-signed test servers)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.write(s), writeErr: () => {} });
 
   /** Opens the connection for one command and turns whatever fails into a one-line error. */
   const withRedis = async (fn: (redis: Redis) => Promise<void>) => {
-    const { url, insecure } = program.opts<{ url?: string; insecure?: boolean }>();
+    const { url, insecure, tlsCa } = program.opts<{ url?: string; insecure?: boolean; tlsCa?: string }>();
     const target = url ?? io.defaultUrl;
-    const redis = await openRedis(target, { insecure });
+    const redis = await openRedis(target, { insecure, caFile: tlsCa });
     try {
       await fn(redis);
     } catch (err) {

@@ -1,6 +1,8 @@
 // One strict connection per command. A CLI must fail fast: ioredis by default reconnects forever and
 // queues commands while it does, so a typo in --url would hang. Here: no retries, a short connect
 // timeout, and every connection failure becomes one line (exit 2), never a stack.
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis, ReplyError } from 'ioredis';
 import { UsageError } from '../../../harness/usage-error';
 import { ValidationError } from '../../../shared/errors';
@@ -24,6 +26,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** Skip certificate checks on rediss:// (self-signed test servers only). */
   insecure?: boolean;
+  /** A CA certificate file (PEM) to trust on rediss://, e.g. a private CA. */
+  caFile?: string;
 }
 
 /** Validates the URL, connects, and proves the connection with a PING (AUTH happens on connect). */
@@ -44,7 +48,7 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
     maxRetriesPerRequest: 1,
     connectTimeout: opts.timeoutMs ?? 3_000,
     enableOfflineQueue: true,
-    ...(parsed.protocol === 'rediss:' && opts.insecure ? { tls: { rejectUnauthorized: false } } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: tlsOptions(opts) } : {}),
   });
   // ioredis reports the real cause (ECONNREFUSED, WRONGPASS…) as an 'error' event and rejects
   // connect() with a generic "Connection is closed": keep the cause for the message.
@@ -59,6 +63,19 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
     throw connectionError(url, lastError ?? (err as Error));
   }
   return redis;
+}
+
+function tlsOptions(opts: OpenOptions): ConnectionOptions {
+  const tls: ConnectionOptions = {};
+  if (opts.insecure) tls.rejectUnauthorized = false;
+  if (opts.caFile) {
+    try {
+      tls.ca = readFileSync(opts.caFile);
+    } catch (err) {
+      throw new UsageError(`cannot read --tls-ca ${opts.caFile}: ${(err as Error).message}`);
+    }
+  }
+  return tls;
 }
 
 /** Turns what ioredis throws into a one-line error that says what to check. */

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -96,5 +98,37 @@ describe('errors: one line, exit 2', () => {
     });
     expect(res.status).toBe(2);
     expect(res.stderr.trim()).toBe(`cannot connect to redis://127.0.0.1:${closedPort}: connection refused (is Redis running on that port?)`);
+  });
+});
+
+describe('TLS: rediss:// URLs', () => {
+  let dir: string;
+  let tlsServer: ManagedRedis;
+  let tlsPort: number;
+  beforeAll(async () => {
+    // a self-signed certificate for 127.0.0.1, and a private Redis with a TLS port
+    dir = mkdtempSync(path.join(tmpdir(), 'inspector-tls-'));
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir });
+    if (gen.status !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
+    tlsPort = await freePort();
+    tlsServer = await startRedisServer({ args: ['--tls-port', String(tlsPort), '--tls-cert-file', path.join(dir, 'cert.pem'), '--tls-key-file', path.join(dir, 'key.pem'), '--tls-auth-clients', 'no'] });
+  });
+  afterAll(async () => {
+    await tlsServer?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('works with the CA given (--tls-ca) or with --insecure', async () => {
+    for (const extra of [['--tls-ca', path.join(dir, 'cert.pem')], ['--insecure']]) {
+      let out = '';
+      await runInspector(['stats', '--once', '--json', '--interval', '10', '--url', `rediss://127.0.0.1:${tlsPort}`, ...extra], { ...io(), write: (s) => (out += s) });
+      expect(JSON.parse(out).version).toMatch(/^\d/);
+    }
+  });
+
+  it('an untrusted certificate is a one-line TLS error', async () => {
+    const err = await runInspector(['stats', '--once', '--url', `rediss://127.0.0.1:${tlsPort}`], io()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(oneLine(err)).toMatch(/TLS failed \(self[- ]signed certificate/);
   });
 });
