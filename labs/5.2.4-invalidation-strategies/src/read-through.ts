@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Catalog } from './catalog';
 import { encodeEntry, getEntry } from './entry';
 import type { Product } from './product';
-import { gcTtlMs, type Clock } from './strategy';
+import { gcTtlMs, options, type Clock, type StrategyDeps } from './strategy';
 
 export interface ReadThroughOptions {
   redis: Redis;
@@ -29,4 +29,13 @@ export function readThrough(opts: ReadThroughOptions): (id: number) => Promise<P
     else await redis.set(k, value, 'PX', gcTtlMs(ttlMs));
     return product;
   };
+}
+
+/** The product entry key of a strategy's namespace. */
+export const productKey = (deps: Pick<StrategyDeps, 'keys'>) => (id: number) => deps.keys.key('product', id);
+
+/** Read-through over a strategy's own deps (its clock, TTL and key namespace). */
+export function readThroughFor(deps: StrategyDeps, fill?: ReadThroughOptions['fill']): (id: number) => Promise<Product | undefined> {
+  const { now, ttlMs } = options(deps);
+  return readThrough({ redis: deps.redis, catalog: deps.catalog, key: productKey(deps), now, ttlMs, fill });
 }

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Catalog } from './catalog';
 import { encodeEntry, getEntry, type Entry } from './entry';
 import type { Product } from './product';
-import { gcTtlMs, type Clock } from './strategy';
+import { productKey } from './read-through';
+import { gcTtlMs, options, type Clock, type StrategyDeps } from './strategy';
 import { refreshInBackground } from './swr-refresh';
 import { luaCommand } from '../../../shared/lua';
 
@@ -79,4 +80,10 @@ export function createSwrCache(opts: SwrOptions): SwrCache {
       return parts.counters.backgroundLoads;
     },
   };
+}
+
+/** An SWR cache over a strategy's own deps: fresh for the TTL, then stale for `staleMs`. */
+export function swrCacheFor(deps: StrategyDeps): SwrCache {
+  const { now, ttlMs, staleMs } = options(deps);
+  return createSwrCache({ redis: deps.redis, catalog: deps.catalog, key: productKey(deps), now, freshMs: ttlMs, staleMs });
 }

@@ -1,8 +1,8 @@
 // Combined: the belt and the braces. Events make writes visible within milliseconds, SWR keeps readers
 // off the database when entries age, and the hard TTL (fresh + stale) bounds the damage when an event
 // is lost (pub/sub is fire-and-forget).
-import { createSwrCache } from '../swr-cache';
-import { options, type StrategyDefinition } from '../strategy';
+import { swrCacheFor } from '../swr-cache';
+import type { StrategyDefinition } from '../strategy';
 import { startInvalidatorProcess } from '../invalidator-process';
 import { createLayeredInstance, startInProcessInvalidator } from './event';
 
@@ -10,8 +10,7 @@ export const combined: StrategyDefinition = {
   name: 'combined',
   promise: 'event invalidation, SWR reads, and a hard TTL as the backstop',
   async create(deps) {
-    const { now, ttlMs, staleMs } = options(deps);
-    const cache = createSwrCache({ redis: deps.redis, catalog: deps.catalog, key: (id) => deps.keys.key('product', id), now, freshMs: ttlMs, staleMs });
+    const cache = swrCacheFor(deps);
     return createLayeredInstance(deps, 'combined', (id) => cache.get(id), { settle: () => cache.settle(), close: () => cache.settle() });
   },
   startWorker: startInProcessInvalidator,

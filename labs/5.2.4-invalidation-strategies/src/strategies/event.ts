@@ -5,7 +5,7 @@ import { createL1, type L1 } from '../l1';
 import { publishChange, startInvalidator, subscribeDrops } from '../events';
 import type { Product } from '../product';
 import { startInvalidatorProcess } from '../invalidator-process';
-import { readThrough } from '../read-through';
+import { readThroughFor } from '../read-through';
 import { options, type Strategy, type StrategyDefinition, type StrategyDeps, type WorkerDeps } from '../strategy';
 
 export interface LayeredStrategy extends Strategy {
@@ -48,11 +48,7 @@ export async function startInProcessInvalidator(deps: WorkerDeps) {
 export const event: StrategyDefinition = {
   name: 'event',
   promise: 'after a write, a worker drops the Redis entry and every instance drops its own copy',
-  async create(deps) {
-    const { now, ttlMs } = options(deps);
-    const readL2 = readThrough({ redis: deps.redis, catalog: deps.catalog, key: (id) => deps.keys.key('product', id), now, ttlMs });
-    return createLayeredInstance(deps, 'event', readL2);
-  },
+  create: async (deps) => createLayeredInstance(deps, 'event', readThroughFor(deps)),
   startWorker: startInProcessInvalidator,
   startWorkerProcess: startInvalidatorProcess,
 };

@@ -2,16 +2,14 @@
 // commit (src/explicit-write.ts). The TTL stays as a safety net for an invalidation that never happened
 // (a crash between the two steps).
 import { explicitWrite } from '../explicit-write';
-import { readThrough } from '../read-through';
-import { options, type Strategy, type StrategyDeps, type StrategyDefinition } from '../strategy';
+import { productKey, readThroughFor } from '../read-through';
+import type { Strategy, StrategyDeps, StrategyDefinition } from '../strategy';
 
 export function createExplicit(deps: StrategyDeps, name = 'explicit'): Strategy {
-  const { now, ttlMs } = options(deps);
-  const key = (id: number) => deps.keys.key('product', id);
   return {
     name,
-    read: readThrough({ redis: deps.redis, catalog: deps.catalog, key, now, ttlMs }),
-    write: explicitWrite(deps.catalog, deps.redis, key),
+    read: readThroughFor(deps),
+    write: explicitWrite(deps.catalog, deps.redis, productKey(deps)),
     close: async () => {},
   };
 }

@@ -1,7 +1,7 @@
 // Stale-while-revalidate alone: writes only touch Postgres; readers get the cached copy instantly, and a
 // copy past its fresh window is served one more time while a single background load replaces it.
-import { createSwrCache } from '../swr-cache';
-import { options, type Strategy, type StrategyDefinition, type StrategyDeps } from '../strategy';
+import { swrCacheFor } from '../swr-cache';
+import type { Strategy, StrategyDefinition, StrategyDeps } from '../strategy';
 
 export interface SwrStrategy extends Strategy {
   settle(): Promise<void>;
@@ -9,8 +9,7 @@ export interface SwrStrategy extends Strategy {
 }
 
 export async function createSwr(deps: StrategyDeps): Promise<SwrStrategy> {
-  const { now, ttlMs, staleMs } = options(deps);
-  const cache = createSwrCache({ redis: deps.redis, catalog: deps.catalog, key: (id) => deps.keys.key('product', id), now, freshMs: ttlMs, staleMs });
+  const cache = swrCacheFor(deps);
   return {
     name: 'swr',
     read: (id) => cache.get(id),

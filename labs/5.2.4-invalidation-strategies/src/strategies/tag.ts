@@ -2,8 +2,8 @@
 // product's category (old and new), as a shop does when a product change shows on every page of its
 // category ("related products", price ranges). One call also handles bulk changes: invalidateTag('category:7').
 import { createTagIndex } from '../tags';
-import { readThrough } from '../read-through';
-import { options, type Strategy, type StrategyDefinition } from '../strategy';
+import { readThroughFor } from '../read-through';
+import type { Strategy, StrategyDefinition } from '../strategy';
 
 export interface TagStrategy extends Strategy {
   invalidateTag(tag: string): Promise<number>;
@@ -11,20 +11,12 @@ export interface TagStrategy extends Strategy {
 
 export const categoryTag = (categoryId: number) => `category:${categoryId}`;
 
-export const tag: StrategyDefinition & { create(deps: Parameters<StrategyDefinition['create']>[0]): Promise<TagStrategy> } = {
+export const tag: StrategyDefinition = {
   name: 'tag',
   promise: 'invalidating a tag drops every entry tagged with it',
-  async create(deps) {
-    const { now, ttlMs } = options(deps);
+  async create(deps): Promise<TagStrategy> {
     const tags = createTagIndex(deps.redis, deps.keys);
-    const read = readThrough({
-      redis: deps.redis,
-      catalog: deps.catalog,
-      key: (id) => deps.keys.key('product', id),
-      now,
-      ttlMs,
-      fill: (p, key, value, px) => tags.fill(key, value, px, [categoryTag(p.categoryId)]),
-    });
+    const read = readThroughFor(deps, (p, key, value, px) => tags.fill(key, value, px, [categoryTag(p.categoryId)]));
     return {
       name: 'tag',
       read,

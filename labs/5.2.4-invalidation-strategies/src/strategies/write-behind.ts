@@ -6,6 +6,7 @@ import { NotFoundError } from '../../../../shared/errors';
 import { waitFor } from '../../../../harness/ports';
 import { encodeEntry, getEntry } from '../entry';
 import { parsePatch } from '../product';
+import { productKey } from '../read-through';
 import { gcTtlMs, options, type StrategyDefinition, type StrategyWorker, type WorkerDeps } from '../strategy';
 import { backlog, createFlusher, queueFields, queueKey } from '../write-behind-queue';
 
@@ -17,7 +18,7 @@ export const writeBehind: StrategyDefinition = {
   promise: 'writes return before Postgres sees them; the flusher loses nothing and applies nothing twice',
   async create(deps) {
     const { now } = options(deps);
-    const key = (id: number) => deps.keys.key('product', id);
+    const key = productKey(deps);
     const read = async (id: number) => {
       const hit = await getEntry(deps.redis, key(id));
       if (hit) return hit.v;

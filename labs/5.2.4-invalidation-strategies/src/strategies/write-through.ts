@@ -2,7 +2,7 @@
 // is a fresh hit with no database read at all.
 import { luaCommand } from '../../../../shared/lua';
 import { encodeEntry } from '../entry';
-import { readThrough } from '../read-through';
+import { productKey, readThroughFor } from '../read-through';
 import { gcTtlMs, options, type StrategyDefinition } from '../strategy';
 
 const setIfNewerLua = new URL('../set-if-newer.lua', import.meta.url);
@@ -12,11 +12,11 @@ export const writeThrough: StrategyDefinition = {
   promise: 'a read after a write is fresh and costs no database read',
   async create(deps) {
     const { now, ttlMs } = options(deps);
-    const key = (id: number) => deps.keys.key('product', id);
+    const key = productKey(deps);
     const setIfNewer = luaCommand<number>(deps.redis, 'inv_setIfNewer', setIfNewerLua, 1);
     return {
       name: 'write-through',
-      read: readThrough({ redis: deps.redis, catalog: deps.catalog, key, now, ttlMs }),
+      read: readThroughFor(deps),
       async write(id, patch) {
         const { after } = await deps.catalog.update(id, patch);
         await setIfNewer([key(id)], [encodeEntry(after, now()), after.version, gcTtlMs(ttlMs)]);
