@@ -48,6 +48,8 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
   const reset = createResetter(redis, pool, keys, now);
   const admin = requireAdmin(deps.auth);
   const app = createApp({ name: 'lb_api' });
+  // No ETag: hashing every 5 kB page costs more than it saves on a board that changes all the time.
+  app.set('etag', false);
   const streams = new Set<() => void>();
   if (deps.log) {
     const log = deps.log;

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../harness/ports';
 import { decodeCursor, encodeCursor } from '../src/cursor';
-import { fails, ok, seedBoard, startApi, T0, type Api } from './helpers';
+import { fails, ok, seedBoard, T0, useApi } from './helpers';
 
-let ctx: LabContext;
-let lb: Api;
-beforeAll(async () => {
-  ctx = await createTestContext('5.1.B');
-  lb = await startApi(ctx);
-});
-afterAll(async () => {
-  await lb?.close();
-  await ctx?.dispose();
-});
+const env = useApi();
 
 interface Row {
   rank: number;
@@ -28,7 +18,7 @@ async function readAll(path: string, between?: () => Promise<void>): Promise<{ r
   let pages = 0;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const page: { entries: Row[]; nextCursor: string | null } = ok(await lb.api.get(`${path}${cursor ? `${sep}cursor=${cursor}` : ''}`));
+    const page: { entries: Row[]; nextCursor: string | null } = ok(await env.lb.api.get(`${path}${cursor ? `${sep}cursor=${cursor}` : ''}`));
     rows.push(...page.entries);
     cursor = page.nextCursor;
     pages++;
@@ -49,49 +39,49 @@ describe('exercise 3: cursor pagination', () => {
 
   it('pages through ties in board order, each member once, with ranks', async () => {
     const scores = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`p${String(i).padStart(2, '0')}`, (i % 5) * 10]));
-    await seedBoard(ctx, lb.keys.board('c1', 'alltime', 'all'), scores);
+    await seedBoard(env.ctx, env.lb.keys.board('c1', 'alltime', 'all'), scores);
     const { rows, pages } = await readAll('/games/c1/boards/alltime?limit=4');
     expect(pages).toBe(7);
-    const flat = await ctx.redis.zrevrange(lb.keys.board('c1', 'alltime', 'all'), 0, -1);
+    const flat = await env.ctx.redis.zrevrange(env.lb.keys.board('c1', 'alltime', 'all'), 0, -1);
     expect(rows.map((r) => r.player)).toEqual(flat);
     expect(rows.map((r) => r.rank)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(rows[0]).toEqual({ rank: 1, player: 'p24', score: 40 });
   });
 
   it('reads the previous period by name, and a cursor keeps its period after midnight', async () => {
-    await seedBoard(ctx, lb.keys.board('c2', 'daily', '2030-01-14'), { ada: 7 });
-    expect(ok(await lb.api.get('/games/c2/boards/daily?period=2030-01-14')).entries).toEqual([{ rank: 1, player: 'ada', score: 7 }]);
-    await seedBoard(ctx, lb.keys.board('c2', 'daily', '2030-01-15'), { a: 3, b: 2, c: 1 });
-    const first = ok(await lb.api.get('/games/c2/boards/daily?limit=2'));
-    lb.clock.t = T0 + 86_400_000;
+    await seedBoard(env.ctx, env.lb.keys.board('c2', 'daily', '2030-01-14'), { ada: 7 });
+    expect(ok(await env.lb.api.get('/games/c2/boards/daily?period=2030-01-14')).entries).toEqual([{ rank: 1, player: 'ada', score: 7 }]);
+    await seedBoard(env.ctx, env.lb.keys.board('c2', 'daily', '2030-01-15'), { a: 3, b: 2, c: 1 });
+    const first = ok(await env.lb.api.get('/games/c2/boards/daily?limit=2'));
+    env.lb.clock.t = T0 + 86_400_000;
     try {
-      const second = ok(await lb.api.get(`/games/c2/boards/daily?limit=2&cursor=${first.nextCursor}`));
+      const second = ok(await env.lb.api.get(`/games/c2/boards/daily?limit=2&cursor=${first.nextCursor}`));
       expect(second).toMatchObject({ period: '2030-01-15', entries: [{ rank: 3, player: 'c', score: 1 }], nextCursor: null });
     } finally {
-      lb.clock.t = T0;
+      env.lb.clock.t = T0;
     }
   });
 
   it('rejects cursors it did not issue, or for another board or period, with 400', async () => {
-    await seedBoard(ctx, lb.keys.board('c3', 'alltime', 'all'), { a: 3, b: 2, c: 1 });
-    const cursor = ok(await lb.api.get('/games/c3/boards/alltime?limit=1')).nextCursor;
-    fails(await lb.api.get(`/games/c3/boards/daily?cursor=${cursor}`), 400, 'invalid_cursor');
-    fails(await lb.api.get(`/games/c3/boards/alltime?period=2030-01-15&cursor=${cursor}`), 400, 'invalid_cursor');
-    fails(await lb.api.get('/games/c3/boards/alltime?cursor=bm90LWpzb24'), 400, 'invalid_cursor');
-    fails(await lb.api.get(`/games/c3/boards/alltime?cursor=${Buffer.from('{"b":"alltime"}').toString('base64url')}`), 400, 'invalid_cursor');
+    await seedBoard(env.ctx, env.lb.keys.board('c3', 'alltime', 'all'), { a: 3, b: 2, c: 1 });
+    const cursor = ok(await env.lb.api.get('/games/c3/boards/alltime?limit=1')).nextCursor;
+    fails(await env.lb.api.get(`/games/c3/boards/daily?cursor=${cursor}`), 400, 'invalid_cursor');
+    fails(await env.lb.api.get(`/games/c3/boards/alltime?period=2030-01-15&cursor=${cursor}`), 400, 'invalid_cursor');
+    fails(await env.lb.api.get('/games/c3/boards/alltime?cursor=bm90LWpzb24'), 400, 'invalid_cursor');
+    fails(await env.lb.api.get(`/games/c3/boards/alltime?cursor=${Buffer.from('{"b":"alltime"}').toString('base64url')}`), 400, 'invalid_cursor');
   });
 
   it('has no duplicates and no gaps among unchanged members while another task submits scores', async () => {
-    const key = lb.keys.board('c4', 'alltime', 'all');
+    const key = env.lb.keys.board('c4', 'alltime', 'all');
     // 200 players in ties of four; the 20 lowest are the "movers" the writer keeps sending to the top.
     const players = Array.from({ length: 200 }, (_, i) => `p${String(i).padStart(3, '0')}`);
-    await seedBoard(ctx, key, Object.fromEntries(players.map((p, i) => [p, Math.floor(i / 4) * 10])));
+    await seedBoard(env.ctx, key, Object.fromEntries(players.map((p, i) => [p, Math.floor(i / 4) * 10])));
     const movers = new Set(players.slice(0, 20));
     let writes = 0;
     let done = false;
     const writer = (async () => {
       for (let k = 0; !done; k++) {
-        ok(await lb.api.post('/games/c4/scores', { player: `p${String(k % 20).padStart(3, '0')}`, score: 10_000 + k }), 201);
+        ok(await env.lb.api.post('/games/c4/scores', { player: `p${String(k % 20).padStart(3, '0')}`, score: 10_000 + k }), 201);
         writes++;
       }
     })();

@@ -1,6 +1,7 @@
 // One API instance on an ephemeral port, on the test context's Redis prefix and Postgres schema,
 // with a clock the test controls (fixed in 2030 so PEXPIREAT times lie in the future).
-import type { LabContext } from '../../../harness/context';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestContext, type LabContext } from '../../../harness/context';
 import { listen } from '../../../shared/http';
 import { createLeaderboardApp } from '../src/app';
 import { apiClient } from '../src/client';
@@ -53,4 +54,28 @@ export function fails(reply: { status: number; body: any }, status: number, code
   ok(reply, status);
   if (typeof reply.body?.error?.message !== 'string') throw new Error(`no error body: ${JSON.stringify(reply.body)}`);
   if (code !== undefined && reply.body.error.code !== code) throw new Error(`expected code ${code}: ${JSON.stringify(reply.body)}`);
+}
+
+export interface TestEnv {
+  ctx: LabContext;
+  /** The API under test. */
+  lb: Api;
+  /** A second instance on the same Redis and clock (only with `second: true`). */
+  other: Api;
+}
+
+/** A test context and the API (plus, on request, a second instance), set up and torn down with the file. */
+export function useApi(opts: { historyCap?: number; second?: boolean } = {}): TestEnv {
+  const env = {} as TestEnv;
+  beforeAll(async () => {
+    env.ctx = await createTestContext('5.1.B');
+    env.lb = await startApi(env.ctx, { historyCap: opts.historyCap });
+    if (opts.second) env.other = await startApi(env.ctx, { clock: env.lb.clock });
+  });
+  afterAll(async () => {
+    await env.other?.close();
+    await env.lb?.close();
+    await env.ctx?.dispose();
+  });
+  return env;
 }

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
 import { isoWeek, utcDay } from '../src/period-names';
 import { expireAt, readablePeriods } from '../src/periods';
-import { fails, startApi, T0, type Api } from './helpers';
+import { fails, T0, useApi } from './helpers';
 
-let ctx: LabContext;
-let lb: Api;
-beforeAll(async () => {
-  ctx = await createTestContext('5.1.B');
-  lb = await startApi(ctx);
-});
-afterAll(async () => {
-  await lb?.close();
-  await ctx?.dispose();
-});
+const env = useApi();
 
 describe('exercise 1: period names', () => {
   it('names the UTC day and gives its bounds', () => {
@@ -42,7 +32,7 @@ describe('exercise 1: period names', () => {
 
   it('answers 404 for a period that is neither the current nor the previous one', async () => {
     for (const path of ['/games/per/boards/daily?period=2030-01-13', '/games/per/boards/daily?period=2030-01-16', '/games/per/boards/weekly?period=2030-W01']) {
-      fails(await lb.api.get(path), 404, 'not_found');
+      fails(await env.lb.api.get(path), 404, 'not_found');
     }
   });
 });
