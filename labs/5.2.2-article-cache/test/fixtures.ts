@@ -42,7 +42,9 @@ export function useFixture(): Fixture {
   });
 
   const cacheClient = async (url: string) => {
-    const r = new Redis(url, CACHE_REDIS_OPTIONS);
+    // A stopped server fails at once (no offline queue); the longer timeout only keeps a busy shared
+    // machine from turning a slow reply into a fallback that would change the query counts.
+    const r = new Redis(url, { ...CACHE_REDIS_OPTIONS, commandTimeout: 5_000 });
     cleanups.push(() => r.disconnect());
     return connectCacheRedis(r);
   };
