@@ -40,8 +40,11 @@ export async function startRedisServer(opts: ManagedRedisOptions = {}): Promise<
   const dir = mkdtempSync(path.join(tmpdir(), `wb-redis-${port}-`));
   let proc: ChildProcess | undefined;
 
+  // A server started with --requirepass answers the readiness PING only after AUTH.
+  const passIndex = opts.args?.indexOf('--requirepass') ?? -1;
+  const password = passIndex >= 0 ? opts.args![passIndex + 1] : undefined;
   const ping = async () => {
-    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const c = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     c.on('error', () => {});
     try {
       await c.connect();

@@ -43,3 +43,21 @@ describe('latency proxy', () => {
     }
   });
 });
+
+describe('a managed Redis with a password', () => {
+  it('starts (its readiness check authenticates) and refuses clients without the password', async () => {
+    const secured = await startRedisServer({ args: ['--requirepass', 's3cret'] });
+    const anonymous = new Redis(secured.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    anonymous.on('error', () => {});
+    const authed = new Redis(secured.url.replace('redis://', 'redis://:s3cret@'));
+    try {
+      await anonymous.connect();
+      await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+      expect(await authed.ping()).toBe('PONG');
+    } finally {
+      anonymous.disconnect();
+      authed.disconnect();
+      await secured.dispose();
+    }
+  });
+});
