@@ -1,5 +1,6 @@
 // A "deployment" of one strategy: its own key namespace, a catalog with read counters, its workers and
 // as many app instances as you like. The demo, the bench and the tests all set strategies up this way.
+import type pg from 'pg';
 import type { LabContext } from '../../../harness/context';
 import { createCatalog, type Catalog } from './catalog';
 import type { Strategy, StrategyDefinition, StrategyDeps, StrategyWorker } from './strategy';
@@ -18,9 +19,10 @@ export interface Deployment {
   clearKeys(): Promise<number>;
 }
 
-export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: string, base: Partial<StrategyDeps> = {}): Deployment {
+/** `pool` is the Postgres the app and its workers use (the bench passes one behind a latency proxy). */
+export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: string, base: Partial<StrategyDeps> = {}, pool: pg.Pool = ctx.pg): Deployment {
   const keys = ctx.keys.forLab(`${ctx.keys.lab}:${namespace}`);
-  const catalog = createCatalog(ctx.pg);
+  const catalog = createCatalog(pool);
   const open: Array<{ close(): Promise<void> }> = [];
   return {
     def,
@@ -36,7 +38,7 @@ export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: stri
       const w =
         opts.separateProcess && def.startWorkerProcess
           ? await def.startWorkerProcess(ctx.services.redis.url, keys)
-          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool: ctx.pg });
+          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool });
       open.push(w);
       return w;
     },

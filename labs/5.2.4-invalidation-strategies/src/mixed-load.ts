@@ -1,6 +1,7 @@
 // The bench's load: the same mixed read/write stream against one strategy (two app instances taking
 // turns), recording database reads and how stale any read was. Staleness is judged against the bench's
 // own log of finished writes: a read is stale when a newer write had finished before the read began.
+import type pg from 'pg';
 import type { LabContext } from '../../../harness/context';
 import { measure, type LatencyStats } from '../../../harness/latency';
 import { seedCatalog } from './catalog';
@@ -14,6 +15,8 @@ export interface MixedLoadOptions {
   /** Share of operations that are writes (0.1 = 90/10). */
   writeRatio: number;
   ttlMs: number;
+  /** The Postgres the strategies use (default ctx.pg); seeding always goes direct. */
+  pool?: pg.Pool;
   onProgress?: (done: number) => void;
 }
 
@@ -43,7 +46,7 @@ function random(seed: number): () => number {
 
 export async function runMixedLoad(ctx: LabContext, def: StrategyDefinition, opts: MixedLoadOptions): Promise<MixedLoadResult> {
   await seedCatalog(ctx.pg, opts.products);
-  const d = deploy(ctx, def, `bench:${def.name}`, { ttlMs: opts.ttlMs });
+  const d = deploy(ctx, def, `bench:${def.name}`, { ttlMs: opts.ttlMs }, opts.pool);
   await d.clearKeys();
   const worker = await d.startWorker();
   const instances = [await d.instance({ instance: 'A' }), await d.instance({ instance: 'B' })];
