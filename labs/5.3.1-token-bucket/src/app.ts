@@ -1,6 +1,7 @@
 // A small API behind the limiter: the endpoints the demo, the tests and the bench call.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import client from 'prom-client';
 import { z } from 'zod';
 import { createApp, finishApp, valid, validate } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
@@ -34,7 +35,21 @@ export interface LimitedAppOptions {
 export function createLimitedApp(opts: LimitedAppOptions) {
   const app = createApp({ name: 'lab_5_3_1' });
   const limiter = createLimiter(createTokenBucket(opts.redis, { now: opts.now }), opts.keys, parsePolicies(opts.policies ?? DEFAULT_POLICIES));
-  const stats = createLimitStats(opts.redis, opts.keys);
+  const base = createLimitStats(opts.redis, opts.keys);
+  // Redis failures are also a Prometheus counter on /metrics, so an alert can fire on them.
+  const failures = new client.Counter({
+    name: 'lab_5_3_1_limiter_redis_failures_total',
+    help: 'rate limiter decisions skipped because Redis did not answer, by failure mode',
+    labelNames: ['mode'] as const,
+    registers: [app.locals.metrics],
+  });
+  const stats = {
+    ...base,
+    recordFailure(mode: FailMode) {
+      failures.inc({ mode });
+      base.recordFailure(mode);
+    },
+  };
 
   // Outside the limiter: the analytics themselves.
   const statsQuery = { query: z.object({ top: z.coerce.number().int().min(1).max(100).default(10) }) };

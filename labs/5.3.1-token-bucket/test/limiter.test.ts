@@ -131,6 +131,8 @@ describe('exercise 3: checking a request against all its policies', () => {
         expect(res.headers.get('ratelimit')).toBeNull();
         const down = await app.get('/limits/stats');
         expect(down.body).toMatchObject({ available: false, redisFailures: { failedOpen: 1, failedClosed: 0 } });
+        const metrics = await (await fetch(`${app.url}/metrics`)).text();
+        expect(metrics).toContain('lab_5_3_1_limiter_redis_failures_total{mode="open"} 1');
       } finally {
         await app.close();
         await redis.start();
