@@ -47,7 +47,7 @@ describe('latency proxy', () => {
 describe('a managed Redis with a password', () => {
   it('starts (its readiness check authenticates) and refuses clients without the password', async () => {
     const secured = await startRedisServer({ args: ['--requirepass', 's3cret'] });
-    const anonymous = new Redis(secured.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const anonymous = new Redis(secured.url, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     anonymous.on('error', () => {});
     const authed = new Redis(secured.url.replace('redis://', 'redis://:s3cret@'));
     try {
