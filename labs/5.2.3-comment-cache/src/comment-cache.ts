@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { isAppError } from '../../../shared/errors';
 import { luaCommand } from '../../../shared/lua';
 import type { KeyBuilder } from '../../../shared/keys';
-import { ACTIVITY_COUNT_INDEX, queueActivity } from './activity';
+import { activityMember } from './activity';
 import { DEFAULT_TTL_RULE, retuneTtl, ttlFor, type TtlRule } from './dynamic-ttl';
 import { parseMeta, type CacheInternals, type Counter, type Meta } from './internals';
 import { commentKeys, type CommentKeys } from './keys';
@@ -66,6 +66,7 @@ export class CommentCache {
   private readonly lock: RedisLock;
   private readonly flight = new SingleFlight<string>();
   private readonly fill: (keys: string[], args: Array<string | number>) => Promise<number>;
+  private readonly readScript: (keys: string[], args: Array<string | number>) => Promise<[number, string[]]>;
   private readonly local = {} as CacheStats;
   private readonly pendingInvalidations = new Set<number>();
   private readonly background = new Set<Promise<unknown>>();
@@ -85,6 +86,7 @@ export class CommentCache {
     this.random = opts.random ?? Math.random;
     this.lock = createRedisLock(this.redis);
     this.fill = luaCommand<number>(this.redis, 'cc_fill', new URL('./fill.lua', import.meta.url), 2);
+    this.readScript = luaCommand<[number, string[]]>(this.redis, 'cc_read', new URL('./read.lua', import.meta.url), 2);
     this.internals = {
       redis: this.redis,
       store: this.store,
@@ -116,19 +118,14 @@ export class CommentCache {
     let items: string[];
     try {
       // One round trip: record this read in the activity window, count it, and fetch the list.
-      const tx = this.redis.multi();
-      queueActivity(tx, this.keys.activity(postId), this.now(), this.rule).lrange(this.keys.list(postId), 0, -1);
-      const replies = await tx.exec();
-      if (!replies || replies.some(([err]) => err)) throw new Error('read transaction failed');
-      activity = Number(replies[ACTIVITY_COUNT_INDEX]![1]);
-      items = replies.at(-1)![1] as string[];
+      [activity, items] = await this.readScript([this.keys.activity(postId), this.keys.list(postId)], [this.now(), activityMember(this.now()), this.rule.windowMs]);
     } catch {
       return this.fromDb(postId);
     }
 
     const meta = parseMeta(items[0]);
     if (meta) {
-      const comments = items.slice(1).map((s) => JSON.parse(s) as Comment);
+      const comments = parseComments(items);
       const now = this.now();
       if (now < meta.exp) {
         this.count('hits');
@@ -240,7 +237,7 @@ export class CommentCache {
     const items = await this.redis.lrange(this.keys.list(postId), 0, -1);
     const meta = parseMeta(items[0]);
     if (!meta || this.now() >= meta.exp) return undefined;
-    return items.slice(1).map((s) => JSON.parse(s) as Comment);
+    return parseComments(items);
   }
 
   private async fromDb(postId: number): Promise<ReadResult> {
@@ -298,4 +295,9 @@ export class CommentCache {
   async meta(postId: number): Promise<Meta | undefined> {
     return parseMeta(await this.redis.lindex(this.keys.list(postId), 0));
   }
+}
+
+/** The comments of a cached list (element 0 is the meta), parsed in one JSON.parse call. */
+function parseComments(items: string[]): Comment[] {
+  return items.length > 1 ? (JSON.parse(`[${items.slice(1).join(',')}]`) as Comment[]) : [];
 }
