@@ -297,7 +297,15 @@ export class CommentCache {
   }
 }
 
-/** The comments of a cached list (element 0 is the meta), parsed in one JSON.parse call. */
+/**
+ * The comments of a cached list (element 0 is the meta), parsed in one JSON.parse call. Appends are
+ * at-least-once: a write-through can append a comment that a concurrent load already read from
+ * Postgres (insert → load → fill → RPUSHX), so a repeated id is dropped here.
+ */
 function parseComments(items: string[]): Comment[] {
-  return items.length > 1 ? (JSON.parse(`[${items.slice(1).join(',')}]`) as Comment[]) : [];
+  if (items.length < 2) return [];
+  const comments = JSON.parse(`[${items.slice(1).join(',')}]`) as Comment[];
+  const ids = new Set(comments.map((c) => c.id));
+  if (ids.size === comments.length) return comments;
+  return comments.filter((c) => ids.delete(c.id));
 }

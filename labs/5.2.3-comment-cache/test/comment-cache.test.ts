@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
+import { waitFor } from '../../../harness/ports';
 import { runRace } from '../../../harness/race';
 import { cacheComments } from '../src/bulk';
 import { CommentCache } from '../src/comment-cache';
@@ -116,6 +117,26 @@ describe('exercise 2: write-through', () => {
     expect(cache.localStats().fill_skipped).toBe(1);
     const after = await makeCache(ctx, store, { protection: false }).read(postId);
     expect(after.comments.map((x) => x.body)).toContain('written mid-load');
+  });
+
+  it('a comment a concurrent load already read is not served twice when the write-through appends it', async () => {
+    const postId = newPostId();
+    await seedComments(store, postId, 1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The writer's INSERT commits, then it stalls before its MULTI; meanwhile a reader loads and fills.
+    const stalledWriter = { ...store, async insert(id: number, c: { author: string; body: string }) { const row = await store.insert(id, c); await gate; return row; } };
+    const writer = makeCache(ctx, stalledWriter, { protection: false });
+    const reader = makeCache(ctx, store, { protection: false });
+    const writing = writer.addComment(postId, { author: 'fay', body: 'twice?' });
+    await waitFor(async () => (await store.listByPost(postId)).length === 2);
+    expect((await reader.read(postId)).comments).toHaveLength(2); // loaded with the new comment
+    release();
+    const added = await writing; // RPUSHX appends it again to the list the reader filled
+    const r = await reader.read(postId);
+    expect(r.source).toBe('hit');
+    expect(r.comments.filter((c) => c.id === added.id)).toHaveLength(1);
+    expect(r.comments).toHaveLength(2);
   });
 
   it('bulk import appends to cached threads and leaves cold ones cold', async () => {
