@@ -87,7 +87,7 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
   });
 
   const eventSchemas = { params: S.BoardParams, query: S.EventsQuery };
-  app.get('/games/:game/boards/:board/events', validate(eventSchemas), async (req, res) => {
+  app.get('/games/:game/boards/:board/events', validate(eventSchemas), async (_req, res) => {
     const { params, query } = valid(res, eventSchemas);
     const period = currentPeriod(params.board, now()).name;
     // Subscribe before reading the snapshot so no change falls between the two; changes that arrive
@@ -100,18 +100,20 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
       if (event.type === 'reset') emit('reset', event);
       else if ((event.rank ?? Infinity) <= query.n) emit('top', { ...event, top: event.top?.slice(0, query.n) });
     });
+    let top;
+    try {
+      top = await readTop(keys.board(params.game, params.board, period), query.n);
+    } catch (err) {
+      off(); // no stream was opened: the error handler answers with a status
+      throw err;
+    }
     const end = () => res.end();
     streams.add(end);
     const send = openSse(res, () => {
       off();
       streams.delete(end);
     });
-    try {
-      send('snapshot', { game: params.game, board: params.board, period, top: await readTop(keys.board(params.game, params.board, period), query.n) });
-    } catch (err) {
-      res.end();
-      throw err;
-    }
+    send('snapshot', { game: params.game, board: params.board, period, top });
     for (const [name, data] of early) send(name, data);
     early = undefined;
   });

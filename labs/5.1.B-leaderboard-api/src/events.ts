@@ -58,7 +58,8 @@ export function createEventHub(subscriber: Redis, pattern: string): EventHub {
     },
     async close() {
       listeners.clear();
-      await subscriber.punsubscribe(pattern).catch(() => {});
+      // Only on a live connection: a command to a closed or reconnecting one would wait in the offline queue.
+      if (subscriber.status === 'ready') await subscriber.punsubscribe(pattern).catch(() => {});
     },
   };
 }

@@ -1,7 +1,12 @@
 // Routes and rules that are not the exercises: validation, admin protection, reset with its archive,
 // archives, SSE snapshots and reset events across instances, OpenAPI, 404s. These pass on the starter too
 // (boards are seeded directly instead of through the submit exercise).
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { startRedisServer } from '../../../harness/faults';
+import { listen } from '../../../shared/http';
+import { createLeaderboardApp } from '../src/app';
+import { apiClient } from '../src/client';
 import { signToken } from '../src/auth';
 import { openEventStream } from '../src/client';
 import { ensureArchiveTables } from '../src/archive';
@@ -129,6 +134,28 @@ describe('server-sent events', () => {
       expect((await stream.take((e) => e.event === 'reset')).data).toMatchObject({ type: 'reset', board: 'alltime', archiveId: summary.id });
     } finally {
       stream.close();
+    }
+  });
+});
+
+describe('store unavailable', () => {
+  it('answers 503 with the error body, not a 500, when Redis is down', async () => {
+    const server = await startRedisServer();
+    const clients = [0, 1].map(() => new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 20 }));
+    clients.forEach((c) => c.on('error', () => {}));
+    const lb = await createLeaderboardApp({ redis: clients[0]!, subscriber: clients[1]!, pg: env.ctx.pg, keys: env.ctx.keys, auth: AUTH, log: env.ctx.log });
+    const http = await listen(lb.app);
+    try {
+      const api = apiClient(http.url);
+      fails(await api.get('/games/d/players/ada'), 404, 'not_found');
+      await server.stop();
+      fails(await api.get('/games/d/players/ada'), 503, 'service_unavailable');
+      fails(await api.get('/games/d/boards/alltime/events'), 503, 'service_unavailable');
+    } finally {
+      await http.close();
+      clients.forEach((c) => c.disconnect());
+      await lb.close();
+      await server.dispose();
     }
   });
 });
