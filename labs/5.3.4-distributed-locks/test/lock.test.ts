@@ -88,12 +88,12 @@ describe('exercise 3: watchdog for long critical sections', () => {
       locks,
       r,
       async (_lease, signal) => {
-        await thinkTime(700); // the long critical section itself
+        await thinkTime(1_800); // the long critical section itself
         // Still ours: nobody else can take it.
         await expect(locks.acquire(r, { timeoutMs: 0 })).rejects.toBeInstanceOf(LockNotAcquiredError);
         return signal.aborted ? 'lost' : 'kept';
       },
-      { ttlMs: 200 },
+      { ttlMs: 600 },
     );
     expect(result).toBe('kept');
     expect(await ctx.redis.exists(locks.lockKey(r))).toBe(0);

@@ -1,5 +1,6 @@
-// A short lease that a watchdog keeps extending while the work runs: a slow critical section keeps
-// its lock, a crashed holder loses it within one short TTL (instead of the default 5 s).
+// A shorter lease that a watchdog keeps extending while the work runs: a slow critical section keeps
+// its lock, a crashed holder loses it within one TTL. Not much shorter than 2 s, though: the extension
+// must land even when this process's event loop is busy, or a healthy holder loses its lock.
 import { sellIfAvailable } from '../events-db';
 import { LockNotAcquiredError } from '../errors';
 import { RedisLock } from '../lock';
@@ -9,7 +10,7 @@ import type { BookingStrategy, StrategyDeps } from './types';
 
 export function watchdogLock(deps: StrategyDeps): BookingStrategy {
   const locks = new RedisLock(deps.redis, deps.keys);
-  const ttlMs = Math.max(300, deps.thinkMs * 10);
+  const ttlMs = Math.max(2_000, deps.thinkMs * 20);
   return {
     name: 'watchdog',
     description: `lease of ${ttlMs} ms extended every ${Math.floor(ttlMs / 3)} ms while working`,
