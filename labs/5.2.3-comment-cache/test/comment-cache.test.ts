@@ -129,7 +129,8 @@ describe('exercise 2: write-through', () => {
     const writer = makeCache(ctx, stalledWriter, { protection: false });
     const reader = makeCache(ctx, store, { protection: false });
     const writing = writer.addComment(postId, { author: 'fay', body: 'twice?' });
-    await waitFor(async () => (await store.listByPost(postId)).length === 2);
+    // (racing `writing` too, so a write-through that throws fails here instead of timing out)
+    await Promise.race([waitFor(async () => (await store.listByPost(postId)).length === 2), writing]);
     expect((await reader.read(postId)).comments).toHaveLength(2); // loaded with the new comment
     release();
     const added = await writing; // RPUSHX appends it again to the list the reader filled
