@@ -389,6 +389,7 @@ export class SmartCache {
         await this.runLoader(ns, k, loader, opts);
         this.failedAt.delete(id);
       } catch {
+        if (this.failedAt.size > 10_000) this.failedAt.clear(); // a bound, not an LRU: it only delays retries
         this.failedAt.set(id, this.now()); // the stale value keeps being served until grace ends
       } finally {
         if (token) await this.unlock(lockKey, token);

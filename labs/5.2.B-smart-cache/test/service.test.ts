@@ -182,6 +182,14 @@ describe('cache management routes', () => {
     expect((await call('/cache/namespaces/x', { method: 'DELETE', headers: { 'x-api-key': 'user-key' } })).status).toBe(403);
   });
 
+  it('exports the cache metrics with the service metrics on /metrics', async () => {
+    await call('/products/9');
+    const m = await call('/metrics');
+    expect(m.text).toMatch(/smart_cache_loader_calls_total\{namespace="product"\} \d+/);
+    expect(m.text).toContain('smart_cache_operation_duration_seconds_bucket');
+    expect(m.text).toContain('smart_cache_api_http_requests_total');
+  });
+
   it('health reports the Redis round trip', async () => {
     const h = await call('/cache/health', { headers: ADMIN });
     expect(h.json).toMatchObject({ status: 'up', breaker: 'closed' });
