@@ -14,7 +14,8 @@ import { requireAdmin, type AdminAuth } from './auth';
 import { decodeCursor, encodeCursor, readPage } from './cursor';
 import { createEventHub, openSse } from './events';
 import { lbKeys } from './keys';
-import { currentPeriod, resolvePeriod } from './periods';
+import { createPageCache } from './page-cache';
+import { currentPeriod, resolvePeriod, type BoardName } from './periods';
 import * as S from './schemas';
 import { playerHistory, playerStats } from './stats';
 import { createSubmitter } from './submit';
@@ -30,6 +31,8 @@ export interface LeaderboardDeps {
   now?: () => number;
   /** Past scores kept per player (default 50). */
   historyCap?: number;
+  /** Micro-cache the first page of each board for this many ms (default 0: off). See page-cache.ts. */
+  topCacheMs?: number;
   /** Where the error handler logs real failures (default: stderr). */
   log?: Logger;
 }
@@ -47,6 +50,8 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
   const submit = createSubmitter(redis, keys, { now, historyCap: deps.historyCap ?? 50, eventTopN: EVENT_TOP_N });
   const reset = createResetter(redis, pool, keys, now);
   const admin = requireAdmin(deps.auth);
+  const pages = createPageCache(deps.topCacheMs ?? 0, now);
+  hub.onAny((event) => pages.invalidate(keys.board(event.game, event.board as BoardName, event.period)));
   const app = createApp({ name: 'lb_api' });
   // No ETag: hashing every 5 kB page costs more than it saves on a board that changes all the time.
   app.set('etag', false);
@@ -61,7 +66,10 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
 
   app.post('/games/:game/scores', validate({ params: S.GameParams, body: S.SubmitBody }), async (_req, res) => {
     const { params, body } = valid(res, { params: S.GameParams, body: S.SubmitBody });
-    res.status(201).json(await submit(params.game, body.player, body.score));
+    const result = await submit(params.game, body.player, body.score);
+    // Read-your-writes on this instance; other instances drop their copy when the top-N event arrives.
+    for (const [board, standing] of Object.entries(result.boards)) pages.invalidate(keys.board(params.game, board as BoardName, standing.period));
+    res.status(201).json(result);
   });
 
   const pageSchemas = { params: S.BoardParams, query: S.PageQuery };
@@ -73,8 +81,13 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
     }
     // A cursor pins its period: paging that began before midnight finishes on the same day's board.
     const period = resolvePeriod(params.board, now(), cursor?.period ?? query.period);
-    const page = await readPage(redis, keys.board(params.game, params.board, period), params.board, period, query.limit, cursor);
-    res.json({ game: params.game, board: params.board, period, entries: page.entries, nextCursor: page.next ? encodeCursor(page.next) : null });
+    const key = keys.board(params.game, params.board, period);
+    const cached = cursor ? undefined : pages.get(key, query.limit);
+    if (cached !== undefined) return void res.type('json').send(cached);
+    const page = await readPage(redis, key, params.board, period, query.limit, cursor);
+    const body = JSON.stringify({ game: params.game, board: params.board, period, entries: page.entries, nextCursor: page.next ? encodeCursor(page.next) : null });
+    if (!cursor) pages.set(key, query.limit, body);
+    res.type('json').send(body);
   });
 
   const aroundSchemas = { params: S.AroundParams, query: S.AroundQuery };
@@ -120,7 +133,9 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
 
   app.post('/games/:game/boards/:board/reset', admin, validate({ params: S.BoardParams }), async (_req, res) => {
     const { params } = valid(res, { params: S.BoardParams });
-    res.json(await reset(params.game, params.board));
+    const archived = await reset(params.game, params.board);
+    pages.invalidate(keys.board(params.game, params.board, archived.period));
+    res.json(archived);
   });
 
   const listSchemas = { params: S.GameParams, query: S.ListQuery };

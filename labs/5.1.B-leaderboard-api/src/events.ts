@@ -23,21 +23,25 @@ export interface EventHub {
   /** Resolves once the subscription is active (events published before it are not seen). */
   ready: Promise<void>;
   on(channel: string, fn: Listener): () => void;
+  /** Every event of every game. */
+  onAny(fn: Listener): void;
   close(): Promise<void>;
 }
 
 export function createEventHub(subscriber: Redis, pattern: string): EventHub {
   const listeners = new Map<string, Set<Listener>>();
+  const everyEvent = new Set<Listener>();
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
     const set = listeners.get(channel);
-    if (!set) return;
+    if (!set && !everyEvent.size) return;
     let event: BoardEvent;
     try {
       event = JSON.parse(message) as BoardEvent;
     } catch {
       return;
     }
-    for (const fn of set) fn(event);
+    for (const fn of everyEvent) fn(event);
+    for (const fn of set ?? []) fn(event);
   });
   // PSUBSCRIBE only once the connection is ready: sent earlier, it can race ioredis's ready check (INFO
   // is refused in subscriber mode), the connection is dropped and the subscription silently lost.
@@ -56,8 +60,10 @@ export function createEventHub(subscriber: Redis, pattern: string): EventHub {
         if (!set.size) listeners.delete(channel);
       };
     },
+    onAny: (fn) => void everyEvent.add(fn),
     async close() {
       listeners.clear();
+      everyEvent.clear();
       // Only on a live connection: a command to a closed or reconnecting one would wait in the offline queue.
       if (subscriber.status === 'ready') await subscriber.punsubscribe(pattern).catch(() => {});
     },

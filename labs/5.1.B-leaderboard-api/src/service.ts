@@ -11,6 +11,17 @@ export function adminAuthFromEnv(): AdminAuth {
   };
 }
 
-export function leaderboardService(ctx: LabContext, opts: { now?: () => number; auth?: AdminAuth } = {}) {
-  return createLeaderboardApp({ redis: ctx.redis, subscriber: ctx.newRedis(), pg: ctx.pg, keys: ctx.keys, auth: opts.auth ?? adminAuthFromEnv(), now: opts.now, log: ctx.log });
+/** The first-page micro-cache of a served API: LB_TOP_CACHE_MS, 250 ms by default (0 turns it off). */
+export const servedTopCacheMs = () => Number(process.env.LB_TOP_CACHE_MS ?? 250);
+
+export function leaderboardService(ctx: LabContext, opts: { auth?: AdminAuth; topCacheMs?: number } = {}) {
+  return createLeaderboardApp({
+    redis: ctx.redis,
+    subscriber: ctx.newRedis(),
+    pg: ctx.pg,
+    keys: ctx.keys,
+    auth: opts.auth ?? adminAuthFromEnv(),
+    topCacheMs: opts.topCacheMs ?? servedTopCacheMs(),
+    log: ctx.log,
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../harness/ports';
 import { decodeCursor, encodeCursor } from '../src/cursor';
-import { fails, ok, seedBoard, T0, useApi } from './helpers';
+import { fails, ok, seedBoard, startApi, T0, useApi } from './helpers';
 
 const env = useApi();
 
@@ -101,5 +101,25 @@ describe('exercise 3: cursor pagination', () => {
     const steady = result.rows.filter((r) => !movers.has(r.player)).map((r) => r.player);
     expect(steady.length).toBe(new Set(steady).size); // no duplicates
     expect(new Set(steady)).toEqual(new Set(players.filter((p) => !movers.has(p)))); // no gaps
+  });
+
+  it('micro-caches first pages when asked to, and a top-N event clears them on every instance', async () => {
+    const cached = await startApi(env.ctx, { topCacheMs: 1_000, clock: { t: T0 } });
+    try {
+      const key = env.lb.keys.board('c5', 'alltime', 'all');
+      await seedBoard(env.ctx, key, { a: 30, b: 20 });
+      const names = async () => ok(await cached.api.get('/games/c5/boards/alltime')).entries.map((e: Row) => e.player);
+      expect(await names()).toEqual(['a', 'b']);
+      await seedBoard(env.ctx, key, { c: 10 }); // written behind the API's back: no event
+      expect(await names()).toEqual(['a', 'b']); // served from the cache
+      cached.clock.t += 1_000;
+      expect(await names()).toEqual(['a', 'b', 'c']); // ttl over
+      await seedBoard(env.ctx, key, { d: 40 });
+      expect(await names()).toEqual(['a', 'b', 'c']);
+      await env.ctx.redis.publish(env.lb.keys.channel('c5'), JSON.stringify({ type: 'top', game: 'c5', board: 'alltime', period: 'all' }));
+      await waitFor(async () => (await names())[0] === 'd', { what: 'the event to clear the cached page' });
+    } finally {
+      await cached.close();
+    }
   });
 });

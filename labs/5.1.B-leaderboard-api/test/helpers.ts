@@ -11,7 +11,7 @@ import { lbKeys } from '../src/keys';
 export const T0 = Date.UTC(2030, 0, 15, 12);
 export const AUTH = { apiKey: 'test-admin-key', jwtSecret: 'test-jwt-secret-at-least-32-bytes!!' };
 
-export async function startApi(ctx: LabContext, opts: { historyCap?: number; clock?: { t: number } } = {}) {
+export async function startApi(ctx: LabContext, opts: { historyCap?: number; clock?: { t: number }; topCacheMs?: number } = {}) {
   const clock = opts.clock ?? { t: T0 };
   const lb = await createLeaderboardApp({
     redis: ctx.redis,
@@ -21,6 +21,7 @@ export async function startApi(ctx: LabContext, opts: { historyCap?: number; clo
     auth: AUTH,
     now: () => clock.t,
     historyCap: opts.historyCap,
+    topCacheMs: opts.topCacheMs,
     log: ctx.log,
   });
   const server = await listen(lb.app);
