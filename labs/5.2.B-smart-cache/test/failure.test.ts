@@ -20,8 +20,9 @@ afterAll(async () => {
   await Promise.all([server?.dispose(), acl?.dispose()]);
 });
 
-async function cacheOn(url: string) {
-  const cache = await connectSmartCache(url, { keyBase: 'fx', ttl: 60_000, breaker: { failureThreshold: 3, probeIntervalMs: 100 } });
+/** A generous command timeout keeps a loaded test machine from looking like an outage. */
+async function cacheOn(url: string, commandTimeoutMs = 1000) {
+  const cache = await connectSmartCache(url, { keyBase: 'fx', ttl: 60_000, breaker: { failureThreshold: 3, probeIntervalMs: 100 }, redisOptions: { commandTimeoutMs } });
   opened.push(cache);
   return cache;
 }
@@ -64,7 +65,7 @@ describe('Redis outage: L1 + loader, then recovery by itself', () => {
   });
 
   it('a stalled Redis (no answers) trips the breaker through command timeouts, then recovers', async () => {
-    const cache = await cacheOn(server.url);
+    const cache = await cacheOn(server.url, 250);
     await cache.getOrSet('warm', () => 'w');
     server.pause();
     try {
