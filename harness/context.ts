@@ -21,7 +21,10 @@ export interface LabContext {
   schema: string;
   /** The context's key prefix (`wb:` for demos, unique per test context). */
   prefix: string;
-  /** Another Redis connection (a subscriber, a second "instance"), closed by dispose(). */
+  /**
+   * Another Redis connection (a subscriber, a second "instance"), closed by dispose(). It goes to the
+   * context's Redis unless the options name another server (host/port/path).
+   */
   newRedis(options?: RedisOptions): Redis;
   /** Another pool on the same schema, closed by dispose(). */
   newPool(options?: pg.PoolConfig): pg.Pool;
@@ -61,7 +64,9 @@ export async function createContext(opts: ContextOptions): Promise<LabContext> {
   const disposers: Array<() => unknown> = [];
 
   const newRedis = (options: RedisOptions = {}) => {
-    const r = new Redis(services.redis.url, { maxRetriesPerRequest: 2, ...options });
+    // Options that name a server (host/port/path) point elsewhere; otherwise it is the resolved Redis.
+    const elsewhere = options.host !== undefined || options.port !== undefined || options.path !== undefined;
+    const r = elsewhere ? new Redis({ maxRetriesPerRequest: 2, ...options }) : new Redis(services.redis.url, { maxRetriesPerRequest: 2, ...options });
     r.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
     redisClients.push(r);
     return r;

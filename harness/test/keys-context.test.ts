@@ -51,3 +51,22 @@ describe('test context', () => {
     await expect(deleteByPrefix(ctx.redis, '')).rejects.toThrow(/empty prefix/);
   });
 });
+
+describe('extra connections', () => {
+  it('newRedis goes to the context Redis, or to the server its options name', async () => {
+    const ctx = await createTestContext('harness', { services: ['redis'] });
+    const { startRedisServer } = await import('../faults');
+    const other = await startRedisServer();
+    try {
+      const same = ctx.newRedis();
+      const elsewhere = ctx.newRedis({ host: '127.0.0.1', port: other.port });
+      await same.set(ctx.keys.key('where', 1), 'main');
+      expect(await ctx.redis.get(ctx.keys.key('where', 1))).toBe('main');
+      expect(await elsewhere.get(ctx.keys.key('where', 1))).toBeNull();
+      expect(await elsewhere.dbsize()).toBe(0);
+    } finally {
+      await ctx.dispose();
+      await other.dispose();
+    }
+  });
+});
