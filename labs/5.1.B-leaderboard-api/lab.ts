@@ -11,7 +11,12 @@ export default defineLab({
   title: 'Leaderboard API',
   summary: 'Daily/weekly/all-time boards updated by one Lua script, stable cursors, rank-around-me, admin reset with a Postgres archive, SSE over pub/sub.',
   async run(ctx, argv) {
-    const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} });
+    let positionals: string[];
+    try {
+      ({ positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     if (positionals.length) throw new UsageError(`unknown subcommand "${positionals[0]}" (try: npm run lab 5.1.B, or npm run lab 5.1.B -- serve --port 3000)`);
     await runDemo(ctx);
   },
