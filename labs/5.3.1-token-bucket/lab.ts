@@ -2,7 +2,9 @@ import Table from 'cli-table3';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { Redis } from 'ioredis';
 import { deleteByPrefix, type LabContext } from '../../harness/context';
+import { parseArgs } from 'node:util';
 import { defineLab } from '../../harness/define-lab';
+import { UsageError } from '../../harness/usage-error';
 import { startRedisServer } from '../../harness/faults';
 import { measure, type LatencyStats } from '../../harness/latency';
 import { loadApp } from '../../harness/load';
@@ -95,12 +97,22 @@ async function demo(ctx: LabContext) {
   }
 }
 
+const ID = '5.3.1';
+
 export default defineLab({
-  id: '5.3.1',
+  id: ID,
   title: 'Token bucket limiter middleware',
   summary: 'A token bucket in one Lua script, per user/IP/endpoint, as Express middleware with RateLimit headers.',
   services: ['redis'],
-  run: (ctx) => demo(ctx),
+  async run(ctx, argv) {
+    // The demo takes no arguments; anything else is a mistake worth saying so.
+    try {
+      parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}. Usage: npm run lab ${ID} (or: npm run lab ${ID} -- serve --port 3000)`);
+    }
+    await demo(ctx);
+  },
   async serve(ctx) {
     const served = createLimitedApp({ redis: ctx.redis, keys: ctx.keys, legacyHeaders: true, log: ctx.log });
     return { app: served.app, close: served.close };

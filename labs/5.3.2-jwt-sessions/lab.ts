@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { deleteByPrefix, type LabContext } from '../../harness/context';
+import { parseArgs } from 'node:util';
 import { defineLab } from '../../harness/define-lab';
+import { UsageError } from '../../harness/usage-error';
 import { startRedisServer } from '../../harness/faults';
 import { measure } from '../../harness/latency';
 import { loadApp, type LoadResult } from '../../harness/load';
@@ -105,11 +107,21 @@ async function demo(ctx: LabContext) {
   }
 }
 
+const ID = '5.3.2';
+
 export default defineLab({
-  id: '5.3.2',
+  id: ID,
   title: 'JWT store with automatic expiration',
   summary: 'JWT access/refresh tokens (jose) backed by Redis sessions: sliding TTL, rotation with reuse detection, revocation, index cleanup.',
-  run: (ctx) => demo(ctx),
+  async run(ctx, argv) {
+    // The demo takes no arguments; anything else is a mistake worth saying so.
+    try {
+      parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}. Usage: npm run lab ${ID} (or: npm run lab ${ID} -- serve --port 3000)`);
+    }
+    await demo(ctx);
+  },
   async serve(ctx) {
     const served = await createSessionApp({ redis: ctx.redis, pg: ctx.pg, keys: ctx.keys, log: ctx.log, cleanup: { log: ctx.log } });
     return { app: served.app, close: served.close };
