@@ -46,6 +46,16 @@ function words(rand: () => number, n: number): string {
   return s;
 }
 
+/** 50,000 random words made once; every title and body is a slice of it (far cheaper than word by word). */
+const CORPUS = words(prng(7), 50_000);
+
+/** A run of whole words from the corpus, about `min`–`max` characters long. */
+function text(rand: () => number, min: number, max: number): string {
+  const start = CORPUS.indexOf(' ', Math.floor(rand() * (CORPUS.length - max - 20))) + 1;
+  const end = CORPUS.lastIndexOf(' ', start + min + Math.floor(rand() * (max - min)));
+  return CORPUS.slice(start, Math.max(end, start + 1));
+}
+
 export function* authorRows(shape: SeedShape): Generator<[number, string, string]> {
   for (let id = 1; id <= shape.authors; id++) yield [id, `Author ${id}`, `author${id}@example.com`];
 }
@@ -90,8 +100,8 @@ export function* articleRows(shape: SeedShape, seed = 42): Generator<ArticleSeed
     yield {
       id,
       authorId,
-      title: `${words(rand, 4 + Math.floor(rand() * 5))} #${id}`,
-      body: `${words(rand, 60 + Math.floor(rand() * 60))}.`,
+      title: `${text(rand, 20, 50)} #${id}`,
+      body: `${text(rand, 350, 750)}.`,
       tags: [...tags],
       publishedAt: new Date(meta.publishedAt),
       comments: meta.comments,
@@ -109,7 +119,7 @@ export function* commentRows(shape: SeedShape, seed = 42): Generator<[number, nu
     for (let c = 0; c < a.comments; c++) {
       // Comments cluster soon after publication, like real threads.
       const at = a.publishedAt + Math.floor(age * rand() * rand());
-      yield [++id, articleId, 1 + Math.floor(rand() * shape.authors), words(rand, 5 + Math.floor(rand() * 10)), new Date(at)];
+      yield [++id, articleId, 1 + Math.floor(rand() * shape.authors), text(rand, 25, 90), new Date(at)];
     }
   }
 }
