@@ -351,18 +351,8 @@ export function parseReply(raw: RawReply): ScriptReply {
   };
 }
 
-/** A broadcast from breaker.lua, as a view plus who sent it. */
-export interface Broadcast {
-  name: string;
-  from: BreakerState;
-  to: BreakerState;
-  reason: string;
-  version: number;
-  at: number;
-  openUntil: number;
-  forced: Forced;
-  by: string;
-}
+/** A broadcast from breaker.lua: a transition as the script published it (no origin yet). */
+export type Broadcast = Omit<Transition, 'origin'>;
 
 export function broadcastView(b: Broadcast): BreakerView {
   return { state: b.to, version: b.version, openUntil: b.openUntil, forced: b.forced, since: b.at, reason: b.reason };

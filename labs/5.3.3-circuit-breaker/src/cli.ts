@@ -12,7 +12,13 @@ type Action = (typeof ACTIONS)[number];
 export const BREAKER_USAGE = 'usage: npm run lab 5.3.3 -- breaker <open|close|reset|status> <name> [--reason "why"]';
 
 export async function breakerCommand(ctx: LabContext, argv: string[]): Promise<BreakerStatus> {
-  const { values, positionals } = parseArgs({ args: argv, options: { reason: { type: 'string' } }, allowPositionals: true, strict: true });
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { reason: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; ${BREAKER_USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const [action, name, ...extra] = positionals;
   if (!ACTIONS.includes(action as Action) || !name || extra.length) throw new UsageError(BREAKER_USAGE);
   if (!BreakerNameSchema.safeParse(name).success) throw new UsageError(`invalid breaker name "${name}"; ${BREAKER_USAGE}`);
