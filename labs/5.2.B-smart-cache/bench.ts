@@ -204,6 +204,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
       `Every comparison alternates its contenders over ${quick ? 3 : 7} rounds and reports each one's median round (the machine is shared; interleaving spreads the drift). Throughput rounds last ${n.concMs / 1000} s (L2) and ${n.concMs / 2000} s (L1) at 1 and 50 callers in flight, one Node process, one connection per cache.`,
       'The L2 tier remembers the last bytes it decoded per key: every read still GETs from Redis, identical bytes are not parsed again (superjson costs more CPU than the GET on a hot key).',
       `HTTP: autocannon, 50 connections, ${n.httpSec} s per run, ${n.httpRounds} bare/cached pairs (the median pair is reported); the cached route is express + the response-cache middleware (every request a HIT from L1); "uncached" sends Cache-Control: no-cache (BYPASS → Postgres).`,
+      'Every row has a bentocache counterpart except the outage, which runs this lab\'s service only. bentocache serializes with JSON, so both libraries cache the API\'s JSON-safe product shape here (bentocache cannot cache the BigInt price the service\'s entity cache keeps).',
       `Outage: the full service (product/user API) on a private redis-server, ${n.httpSec} s with Redis up, then ${n.httpSec} s with it stopped (10 connections, 150 product ids + lists; 100 warmed); ${during.non2xx + during.errors} errors during the outage.`,
     );
     return { metrics, ratios, notes };

@@ -46,6 +46,11 @@ export class Breaker {
     }
   }
 
+  /** For hot paths that call Redis directly instead of through run(): report the outcome. */
+  success(): void {
+    this.failures = 0;
+  }
+
   failure(): void {
     if (++this.failures >= this.threshold && this.current === 'closed') this.open();
   }

@@ -164,8 +164,14 @@ export class SmartCache {
   private async walk<T>(ns: string, k: string, l1Entry: Entry | undefined, loader: Loader<T>, opts?: CallOptions): Promise<Fetched<T>> {
     if (this.l1) this.stats.miss('l1', ns);
     let stale = l1Entry;
-    if (this.l2) {
-      const e = await this.l2Get(ns, k);
+    if (this.l2 && !this.breaker.isOpen) {
+      // Inlined l2Get (one async layer less on the path an L2 hit takes).
+      let e: Entry | undefined;
+      try {
+        e = await this.l2.get(ns, k);
+      } catch (err) {
+        this.fail('l2_get', err);
+      }
       if (e && this.now() < e.freshUntil) {
         this.stats.hit('l2', ns);
         this.l1?.set(ns, k, e);

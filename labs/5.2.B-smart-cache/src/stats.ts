@@ -24,6 +24,8 @@ export class CacheStats {
   private readonly errors = new Map<string, number>();
   private readonly timings = new Map<string, { count: number; sum: number; max: number }>();
   private readonly histogram: client.Histogram<'op'>;
+  /** Label-bound children: observing through them skips hashing the labels on every call. */
+  private readonly byOp = new Map<string, { observe(v: number): void }>();
   readonly registry: client.Registry;
 
   constructor(opts: { registry?: client.Registry; breakerState?: () => string; prefix?: string } = {}) {
@@ -96,12 +98,14 @@ export class CacheStats {
   /** Records the time since `t0` (a performance.now() reading). */
   observe(op: TimedOp, t0: number): void {
     const ms = performance.now() - t0;
-    this.histogram.observe({ op }, ms / 1000);
-    const t = this.timings.get(op) ?? { count: 0, sum: 0, max: 0 };
+    let h = this.byOp.get(op);
+    if (!h) this.byOp.set(op, (h = this.histogram.labels(op)));
+    h.observe(ms / 1000);
+    let t = this.timings.get(op);
+    if (!t) this.timings.set(op, (t = { count: 0, sum: 0, max: 0 }));
     t.count++;
     t.sum += ms;
     if (ms > t.max) t.max = ms;
-    this.timings.set(op, t);
   }
 
   snapshot(): StatsSnapshot {
