@@ -120,5 +120,6 @@ export async function getArchive(pool: pg.Pool, game: string, id: number): Promi
 
 /** Demo/bench clean-up. */
 export async function deleteArchives(pool: pg.Pool, game: string): Promise<void> {
-  await pool.query('DELETE FROM lb_archive WHERE game = $1', [game]);
+  const { rows } = await pool.query<{ exists: boolean }>("SELECT to_regclass('lb_archive') IS NOT NULL AS exists");
+  if (rows[0]?.exists) await pool.query('DELETE FROM lb_archive WHERE game = $1', [game]);
 }

@@ -2,9 +2,8 @@
 import type { BenchApi, BenchResult } from '../../../harness/define-lab';
 import { createBareApp, loadApp, type LoadOptions, type LoadResult } from '../../../harness/load';
 import { ratio, type Metric } from '../../../harness/report';
-import { deleteArchives } from './archive';
-import { deleteGame, lbKeys } from './keys';
-import { leaderboardService, servedTopCacheMs } from './service';
+import { lbKeys } from './keys';
+import { leaderboardService, removeGame, servedTopCacheMs } from './service';
 
 /** Sums a route's slices: req/s over all of them, mean p50, worst p99 and max. */
 function combine(rs: LoadResult[]): LoadResult {
@@ -30,7 +29,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   const rounds = quick ? 2 : 5;
   const slice = 1; // seconds per slice: 5 s per route in all (2 s with --quick)
   const connections = 20;
-  await deleteGame(ctx.redis, keys, game);
+  await removeGame(ctx, game); // leftovers of an interrupted run
 
   const seed = progress('seed all-time board', players);
   for (let i = 0; i < players; i += 1_000) {
@@ -75,8 +74,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     bar.stop();
     await service.close();
     await uncached.close();
-    await deleteGame(ctx.redis, keys, game);
-    await deleteArchives(ctx.pg, game);
+    await removeGame(ctx, game);
   }
   const [bare, topUncached, top, submit] = routes.map(([name]) => combine(slices[name]!));
   const errors = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;

@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto';
 import Table from 'cli-table3';
 import type { LabContext } from '../../../harness/context';
 import { listen } from '../../../shared/http';
-import { deleteArchives } from './archive';
 import { signToken } from './auth';
 import { apiClient, openEventStream } from './client';
-import { deleteGame, lbKeys } from './keys';
-import { adminAuthFromEnv, leaderboardService } from './service';
+import { lbKeys } from './keys';
+import { adminAuthFromEnv, leaderboardService, removeGame } from './service';
 
 const table = (head: string[], rows: Array<Array<string | number>>) => {
   const t = new Table({ head });
@@ -80,8 +79,7 @@ export async function runDemo(ctx: LabContext): Promise<void> {
     stream.close();
     await server.close();
     await service.close();
-    await deleteGame(ctx.redis, keys, game);
-    await deleteArchives(ctx.pg, game);
+    await removeGame(ctx, game);
   }
   log.info('done: demo keys and archives removed');
 }

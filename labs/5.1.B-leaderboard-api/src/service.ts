@@ -2,7 +2,9 @@
 // its Postgres pool and keys, and admin credentials from the environment (dev defaults otherwise).
 import type { LabContext } from '../../../harness/context';
 import { createLeaderboardApp } from './app';
+import { deleteArchives } from './archive';
 import type { AdminAuth } from './auth';
+import { deleteGame, lbKeys } from './keys';
 
 export function adminAuthFromEnv(): AdminAuth {
   return {
@@ -24,4 +26,10 @@ export function leaderboardService(ctx: LabContext, opts: { auth?: AdminAuth; to
     topCacheMs: opts.topCacheMs ?? servedTopCacheMs(),
     log: ctx.log,
   });
+}
+
+/** Removes one game's keys and archives (the demo's and the bench's clean-up). */
+export async function removeGame(ctx: LabContext, game: string): Promise<void> {
+  await deleteGame(ctx.redis, lbKeys(ctx.keys), game);
+  await deleteArchives(ctx.pg, game);
 }
