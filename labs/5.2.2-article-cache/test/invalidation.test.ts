@@ -61,6 +61,16 @@ describe('exercise 3: invalidation on update', () => {
     expect(await version(store)).toBe(1);
   });
 
+  it("an update also drops this process's L1 copy", async () => {
+    const store = await fx.store({ l1: { max: 100, ttlMs: 60_000 } });
+    await store.update(15, { title: 'First L1 title' });
+    expect((await store.getArticle(15))?.title).toBe('First L1 title');
+    expect((await store.getArticle(15))?.title).toBe('First L1 title'); // now an L1 hit
+    await store.update(15, { title: 'Second L1 title' });
+    expect((await store.getArticle(15))?.title).toBe('Second L1 title');
+    expect((await store.stats()).namespaces.article).toMatchObject({ l1Hits: 1, misses: 2 });
+  });
+
   it('over HTTP: a read right after the PUT sees the new content, in the article and in its lists', async () => {
     const store = await fx.store();
     const api = await fx.serve(store);
