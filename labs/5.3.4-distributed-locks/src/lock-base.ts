@@ -11,8 +11,10 @@ export interface AcquireOptions {
   ttlMs?: number;
   /** Give up after this long (ms); 0 = try once. */
   timeoutMs?: number;
-  /** Base delay between attempts (ms); each attempt adds random jitter of up to the same amount. */
+  /** First delay between attempts (ms); it doubles per attempt up to maxRetryDelayMs, with full jitter. */
   retryDelayMs?: number;
+  /** Cap of the growing delay (ms). */
+  maxRetryDelayMs?: number;
 }
 
 export interface Lease {
@@ -28,7 +30,7 @@ export interface Lease {
   extend(ttlMs?: number): Promise<void>;
 }
 
-const DEFAULTS: Required<AcquireOptions> = { ttlMs: 5_000, timeoutMs: 10_000, retryDelayMs: 2 };
+const DEFAULTS: Required<AcquireOptions> = { ttlMs: 5_000, timeoutMs: 10_000, retryDelayMs: 2, maxRetryDelayMs: 50 };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -66,11 +68,11 @@ export abstract class LockBase {
 
   /** Tries until it gets the lock or the timeout passes (then LockNotAcquiredError). */
   async acquire(resource: string, opts: AcquireOptions = {}): Promise<Lease> {
-    const { ttlMs, timeoutMs, retryDelayMs } = { ...this.defaults, ...opts };
+    const { ttlMs, timeoutMs, retryDelayMs, maxRetryDelayMs } = { ...this.defaults, ...opts };
     const token = randomBytes(16).toString('hex');
     const lockKey = this.lockKey(resource);
     const started = performance.now();
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const fence = await this.tryAcquire(lockKey, this.fenceKey(resource), token, ttlMs);
       if (fence !== null) {
         const waitedMs = performance.now() - started;
@@ -89,8 +91,10 @@ export abstract class LockBase {
       }
       const waited = performance.now() - started;
       if (waited >= timeoutMs) throw new LockNotAcquiredError(resource, Math.round(waited));
-      // Jitter spreads the retries of many waiters, so they do not all hit Redis in the same instant.
-      await sleep(retryDelayMs + Math.random() * retryDelayMs);
+      // Exponential backoff with full jitter: hundreds of waiters do not hammer Redis in lockstep, yet
+      // with many of them someone still retries soon after each release.
+      const ceiling = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 16));
+      await sleep(Math.min(ceiling * Math.random(), timeoutMs - waited));
     }
   }
 
