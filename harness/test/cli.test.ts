@@ -17,7 +17,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('workbook CLI', () => {
+// Each case is its own process, so they run side by side.
+describe.concurrent('workbook CLI', () => {
   it('lists the labs with titles', async () => {
     const { code, out } = await cli(['lab']);
     expect(code).toBe(0);

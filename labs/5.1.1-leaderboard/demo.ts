@@ -22,6 +22,7 @@ export async function runDemo(ctx: LabContext): Promise<void> {
 
   // A second connection listens to the channel: in subscriber mode it can do nothing else.
   const sub = ctx.newRedis();
+  await sub.ping(); // connected and ready before it turns into a subscriber
   let updates = 0;
   let dirty = false;
   sub.on('message', (_channel, message) => {

@@ -56,6 +56,7 @@ describe('exercise 1: set a score (set-score.lua)', () => {
   it('publishes every change on the board channel', async () => {
     const b = board();
     const sub = ctx.newRedis();
+    await sub.ping(); // ready before SUBSCRIBE: ioredis's ready check cannot run in subscriber mode
     const got: ScoreUpdate[] = [];
     sub.on('message', (_ch, msg) => got.push(JSON.parse(msg)));
     await sub.subscribe(b.channel);
