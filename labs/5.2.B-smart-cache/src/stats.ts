@@ -22,10 +22,8 @@ const BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 export class CacheStats {
   private readonly ns = new Map<string, NsCounters>();
   private readonly errors = new Map<string, number>();
-  private readonly timings = new Map<string, { count: number; sum: number; max: number }>();
-  private readonly histogram: client.Histogram<'op'>;
-  /** Label-bound children: observing through them skips hashing the labels on every call. */
-  private readonly byOp = new Map<string, { observe(v: number): void }>();
+  /** Per operation: bucket counts (not cumulative; the last one is +Inf), count, sum and max in ms. */
+  private readonly timings = new Map<string, { buckets: Float64Array; count: number; sum: number; max: number }>();
   readonly registry: client.Registry;
 
   constructor(opts: { registry?: client.Registry; breakerState?: () => string; prefix?: string } = {}) {
@@ -57,7 +55,18 @@ export class CacheStats {
         this.set(opts.breakerState?.() === 'open' ? 1 : 0);
       },
     });
-    this.histogram = new client.Histogram({ name: `${p}_operation_duration_seconds`, help: 'Latency of L2 reads/writes, loader calls and lock waits', labelNames: ['op'], buckets: BUCKETS, registers: [this.registry] });
+    // A histogram prom-client renders but this class fills: prom-client's own observe() validates and
+    // hashes the labels on every call, which costs more than the rest of an L2 hit's bookkeeping.
+    const name = `${p}_operation_duration_seconds`;
+    const histogram = {
+      name,
+      help: 'Latency of L2 reads/writes, loader calls and lock waits',
+      type: 'histogram' as const,
+      aggregator: 'sum' as const,
+      get: async () => ({ name, help: histogram.help, type: histogram.type, aggregator: histogram.aggregator, values: stats.histogramValues(name) }),
+      reset: () => {},
+    };
+    this.registry.registerMetric(histogram as unknown as client.Metric);
     this.breakerState = opts.breakerState ?? (() => 'none');
   }
 
@@ -98,14 +107,30 @@ export class CacheStats {
   /** Records the time since `t0` (a performance.now() reading). */
   observe(op: TimedOp, t0: number): void {
     const ms = performance.now() - t0;
-    let h = this.byOp.get(op);
-    if (!h) this.byOp.set(op, (h = this.histogram.labels(op)));
-    h.observe(ms / 1000);
     let t = this.timings.get(op);
-    if (!t) this.timings.set(op, (t = { count: 0, sum: 0, max: 0 }));
+    if (!t) this.timings.set(op, (t = { buckets: new Float64Array(BUCKETS.length + 1), count: 0, sum: 0, max: 0 }));
+    const sec = ms / 1000;
+    let i = 0;
+    while (i < BUCKETS.length && sec > BUCKETS[i]!) i++;
+    t.buckets[i]!++;
     t.count++;
     t.sum += ms;
     if (ms > t.max) t.max = ms;
+  }
+
+  private histogramValues(name: string) {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    this.timings.forEach((t, op) => {
+      let cumulative = 0;
+      BUCKETS.forEach((le, i) => {
+        cumulative += t.buckets[i]!;
+        values.push({ labels: { op, le }, value: cumulative, metricName: `${name}_bucket` });
+      });
+      values.push({ labels: { op, le: '+Inf' }, value: t.count, metricName: `${name}_bucket` });
+      values.push({ labels: { op }, value: t.sum / 1000, metricName: `${name}_sum` });
+      values.push({ labels: { op }, value: t.count, metricName: `${name}_count` });
+    });
+    return values;
   }
 
   snapshot(): StatsSnapshot {
