@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
+import type { LabContext } from '../../../harness/context';
 import { createSmartCache } from '../src/cache';
 import { CacheKeyError } from '../src/errors';
 import { HASH_OVER } from '../src/keys';
 import { jsonSerializer } from '../src/serializer';
-import { counting, makeCache, manualClock, scanAll, uniqueKey } from './helpers';
+import { counting, makeCache, manualClock, scanAll, uniqueKey, useTestContext } from './helpers';
 
 let ctx: LabContext;
-beforeAll(async () => {
-  ctx = await createTestContext('5.2.B', { services: ['redis'] });
-});
-afterAll(() => ctx.dispose());
+useTestContext((c) => (ctx = c));
 
 describe('tiers: L1 → L2 → loader', () => {
   it('loads once, then answers from L1', async () => {

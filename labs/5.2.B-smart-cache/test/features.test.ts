@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
+import type { LabContext } from '../../../harness/context';
 import type { SmartCache } from '../src/cache';
 import { Cached } from '../src/decorator';
 import { entityCache } from '../src/entities';
 import { warmCache } from '../src/warmer';
-import { counting, makeCache } from './helpers';
+import { counting, makeCache, useTestContext } from './helpers';
 
 let ctx: LabContext;
-beforeAll(async () => {
-  ctx = await createTestContext('5.2.B', { services: ['redis'] });
-});
-afterAll(() => ctx.dispose());
+useTestContext((c) => (ctx = c));
 
 describe('@Cached decorator and entity caching', () => {
   it('caches a method by its arguments (standard TS 5 decorator)', async () => {

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
+import type { LabContext } from '../../../harness/context';
 import { waitFor } from '../../../harness/ports';
-import { counting, makeCache, manualClock } from './helpers';
+import { counting, makeCache, manualClock, useTestContext } from './helpers';
 
 let ctx: LabContext;
-beforeAll(async () => {
-  ctx = await createTestContext('5.2.B', { services: ['redis'] });
-});
-afterAll(() => ctx.dispose());
+useTestContext((c) => (ctx = c));
 
 describe('exercise 1: grace and stale-while-revalidate', () => {
   it('serves the stale value at once while one background refresh runs', async () => {

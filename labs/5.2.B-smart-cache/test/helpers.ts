@@ -1,6 +1,7 @@
 // Test helpers: caches on the test context's Redis under its unique prefix, and a clock tests move.
 import type { Redis } from 'ioredis';
-import type { LabContext } from '../../../harness/context';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestContext, type ContextOptions, type LabContext } from '../../../harness/context';
 import { createSmartCache, type CacheOptions, type SmartCache } from '../src/cache';
 import { cacheRedisOptions } from '../src/redis-client';
 
@@ -19,6 +20,16 @@ export function manualClock(start = 1_700_000_000_000): Clock {
 }
 
 let n = 0;
+
+/** One test context per file (unique prefix, Redis only by default), handed over in beforeAll, disposed after. */
+export function useTestContext(take: (ctx: LabContext) => void, opts: Partial<ContextOptions> = { services: ['redis'] }): void {
+  let ctx: LabContext | undefined;
+  beforeAll(async () => {
+    ctx = await createTestContext('5.2.B', opts);
+    take(ctx);
+  });
+  afterAll(() => ctx?.dispose());
+}
 
 /** A cache (L1 + L2 + bus by default) on the context's Redis; closed when the context is disposed. */
 export async function makeCache(ctx: LabContext, opts: Partial<CacheOptions> & { base?: string; bus?: boolean } = {}): Promise<SmartCache> {

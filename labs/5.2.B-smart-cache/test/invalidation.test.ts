@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
+import type { LabContext } from '../../../harness/context';
 import { waitFor } from '../../../harness/ports';
-import { makeCache } from './helpers';
+import { makeCache, useTestContext } from './helpers';
 
 let ctx: LabContext;
-beforeAll(async () => {
-  ctx = await createTestContext('5.2.B', { services: ['redis'] });
-});
-afterAll(() => ctx.dispose());
+useTestContext((c) => (ctx = c));
 
 /** Two instances on one key base: what one does, the other's L1 must learn over the bus. */
 async function pair(label: string) {

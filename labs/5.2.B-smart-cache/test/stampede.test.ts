@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type LabContext } from '../../../harness/context';
+import { describe, expect, it } from 'vitest';
+import type { LabContext } from '../../../harness/context';
 import { waitFor } from '../../../harness/ports';
 import { runRace } from '../../../harness/race';
-import { counting, makeCache, uniqueKey } from './helpers';
+import { counting, makeCache, uniqueKey, useTestContext } from './helpers';
 
 let ctx: LabContext;
-beforeAll(async () => {
-  ctx = await createTestContext('5.2.B', { services: ['redis'] });
-});
-afterAll(() => ctx.dispose());
+useTestContext((c) => (ctx = c));
 
 describe('exercise 2: cross-process stampede protection', () => {
   it('two instances, one cold key: the loader runs once, the other instance waits for it', async () => {
