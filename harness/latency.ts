@@ -51,11 +51,13 @@ export class LatencyRecorder {
     const count = h.totalCount;
     const wallNs = Number((this.ended || process.hrtime.bigint()) - this.started);
     const us = (ns: number) => round(ns / 1000);
+    // A percentile is reported as its bucket's upper edge, which can exceed the exact max: clamp it.
+    const at = (p: number) => us(Math.min(h.getValueAtPercentile(p), h.maxValue));
     return {
       count,
-      p50: us(h.getValueAtPercentile(50)),
-      p90: us(h.getValueAtPercentile(90)),
-      p99: us(h.getValueAtPercentile(99)),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
       max: us(h.maxValue),
       mean: us(h.mean),
       opsPerSec: this.started && wallNs > 0 ? Math.round((count / wallNs) * 1e9) : 0,
