@@ -1,111 +1,11 @@
-import { parseArgs } from 'node:util';
-import Table from 'cli-table3';
 import { defineLab } from '../../harness/define-lab';
-import { round } from '../../harness/latency';
-import { startLatencyProxy } from '../../harness/proxy';
-import { ratio, type Metric, type Ratio } from '../../harness/report';
-import { UsageError } from '../../harness/usage-error';
-import { runMixedLoad, type MixedLoadResult } from './src/mixed-load';
-import { pickStrategies, strategyByName } from './src/registry';
-import { DEFAULT_SCENARIO, runScenario } from './src/scenario';
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: { only: { type: 'string' }, tick: { type: 'string' } }, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nusage: npm run lab 5.2.4 [-- --only ttl,event] [--tick 50]`);
-  }
-}
+import { runBench } from './bench';
+import { runDemo } from './demo';
 
 export default defineLab({
   id: '5.2.4',
   title: 'Cache invalidation strategies, side by side',
   summary: 'Ten ways to keep a product cache honest — TTL, delete, write-through, events, SWR, tags, versions, write-behind — on one script.',
-  async run(ctx, argv) {
-    const args = parse(argv);
-    const tickMs = args.tick === undefined ? DEFAULT_SCENARIO.tickMs : Number(args.tick);
-    if (!Number.isInteger(tickMs) || tickMs < 10 || tickMs > 500) throw new UsageError('--tick is a whole number of ms between 10 and 500');
-    const chosen = pickStrategies(args.only);
-    const opts = { ...DEFAULT_SCENARIO, tickMs };
-    ctx.log.info(
-      `the script: instances A and B read product 7 (and 17, same category) every ${tickMs} ms; A writes product 7 at ticks ${opts.writeTicks.join(' and ')}; ` +
-        `then a deploy ships a migration that renamed every product in SQL, behind the cache. TTL ${opts.ttlMs} ms.`,
-    );
-    ctx.log.info('timeline: · fresh cache hit   d database read   S stale read   X wrong (pre-migration data)   | the deploy');
-    const results = [];
-    for (const def of chosen) {
-      const r = await runScenario(ctx, def, opts);
-      results.push(r);
-      ctx.log.info(`${def.name}: ${def.promise}`);
-      console.log(`  ${' '.repeat(14)}  ${r.timeline.writes}`);
-      console.log(`  ${def.name.padEnd(14)}A ${r.timeline.A}`);
-      console.log(`  ${''.padEnd(14)}B ${r.timeline.B}`);
-    }
-    const table = new Table({ head: ['strategy', 'stale reads', 'stale for (ms)', 'DB reads', 'wrong after deploy', 'DB agrees'] });
-    for (const r of results) table.push([r.strategy, r.staleReads, r.staleForMs, r.dbReads, r.wrongReads, r.dbAgrees ? 'yes' : 'NO']);
-    console.log(table.toString());
-    ctx.log.info('stale = a read older than a write that had already returned; wrong = data the deploy\'s migration had replaced. Only versioned keys (and no cache) are right from the first read after the deploy.');
-  },
-  async bench({ ctx, quick, progress, argv }) {
-    const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-    const chosen = only ? ['no-cache', ...only.split(',').filter((n) => n !== 'no-cache')].map(strategyByName) : pickStrategies();
-    const delayArg = argv.find((a) => a.startsWith('--db-delay='))?.slice('--db-delay='.length) ?? '1';
-    const dbDelayMs = Number(delayArg);
-    if (!Number.isFinite(dbDelayMs) || dbDelayMs < 0 || dbDelayMs > 50) throw new UsageError('--db-delay=N: ms added each way between the app and Postgres, 0 to 50');
-    // Postgres on loopback answers a primary-key lookup about as fast as Redis answers a GET, which
-    // hides what a cache is for. The app reaches Postgres through a proxy adding a delay each way, as a
-    // database in another zone would; Redis stays local, as a sidecar or same-zone cache would.
-    const pgUrl = new URL(ctx.services.postgres.url);
-    const proxy = await startLatencyProxy({ targetHost: pgUrl.hostname, targetPort: Number(pgUrl.port || 5432), delayMs: dbDelayMs });
-    ctx.onDispose(() => proxy.close());
-    const pool = ctx.newPool({ connectionString: proxy.rewrite(ctx.services.postgres.url) });
-    const opts = { products: quick ? 200 : 500, ops: quick ? 800 : 4000, concurrency: 8, writeRatio: 0.1, ttlMs: 500, pool };
-    // Warm the JIT and both connection pools first, so the first strategy measured does not pay for it.
-    await runMixedLoad(ctx, strategyByName('no-cache'), { ...opts, ops: Math.round(opts.ops / 4) });
-    const results: MixedLoadResult[] = [];
-    // Throughput on a shared machine drifts: each strategy is compared with a no-cache run made just
-    // before it (half the operations), not with one made a minute earlier.
-    const pairedBaseOps = new Map<string, number>();
-    for (const def of chosen) {
-      const bar = progress(def.name, opts.ops);
-      if (def.name !== 'no-cache') {
-        const paired = await runMixedLoad(ctx, strategyByName('no-cache'), { ...opts, ops: Math.round(opts.ops / 2) });
-        pairedBaseOps.set(def.name, paired.stats.opsPerSec);
-      }
-      results.push(await runMixedLoad(ctx, def, { ...opts, onProgress: () => bar.increment() }));
-      bar.stop();
-    }
-    const base = results.find((r) => r.strategy === 'no-cache')!;
-    const speedup = (r: MixedLoadResult) => r.stats.opsPerSec / (pairedBaseOps.get(r.strategy) ?? base.stats.opsPerSec);
-    const dbRate = (r: MixedLoadResult) => r.dbReads / r.seconds;
-    const hit = (r: MixedLoadResult) => (r.reads ? 1 - r.dbReads / r.reads : 0);
-
-    const table = new Table({ head: ['strategy', 'hit ratio', 'DB reads/s', 'worst staleness ms', 'stale reads', 'ops/s', 'p99 µs', 'DB reads ÷ no-cache', 'ops/s ÷ no-cache'] });
-    const metrics: Metric[] = [];
-    const ratios: Ratio[] = [];
-    for (const r of results) {
-      table.push([r.strategy, round(hit(r), 3), Math.round(dbRate(r)), r.worstStalenessMs, r.staleReads, r.stats.opsPerSec, r.stats.p99, round(r.dbReads / base.dbReads, 3), round(speedup(r), 2)]);
-      metrics.push({ name: `${r.strategy}: mixed op (value = DB reads/s)`, unit: 'µs', p50: r.stats.p50, p90: r.stats.p90, p99: r.stats.p99, max: r.stats.max, ops: r.stats.opsPerSec, value: Math.round(dbRate(r)) });
-      if (r === base) continue;
-      ratios.push(
-        ratio(`${r.strategy}: hit ratio`, hit(r)),
-        ratio(`${r.strategy}: DB reads ÷ no-cache`, r.dbReads / base.dbReads),
-        ratio(`${r.strategy}: throughput ÷ no-cache`, speedup(r), undefined, 'vs a no-cache run just before it'),
-        ratio(`${r.strategy}: worst staleness (ms)`, r.worstStalenessMs),
-      );
-    }
-    console.log(table.toString());
-    return {
-      metrics,
-      ratios,
-      notes: [
-        `Postgres was reached through a proxy adding ${dbDelayMs} ms each way (a database in another zone; --db-delay=0 for loopback); Redis was local.`,
-        `Each strategy ran the same ${opts.ops.toLocaleString('en-US')} operations (${Math.round(opts.writeRatio * 100)} % writes, skewed towards a hot set of ${opts.products} products) at concurrency ${opts.concurrency}, split over two app instances; TTL ${opts.ttlMs} ms, SWR stale window ${opts.ttlMs * 10} ms (a short TTL so that a run of a second or two spans several of them).`,
-        'Throughput ÷ no-cache compares each strategy with a no-cache run of half the operations made just before it (the machine is shared; load drifts).',
-        'Worst staleness: the longest time a read returned a price older than a write that had already returned when the read began.',
-        'Metrics: one row per strategy; p50–max are the latency of one mixed operation, ops/s the throughput, value the database reads per second.',
-        ...results.map((r) => `${r.strategy}: hit ratio ${round(hit(r), 3)}, ${Math.round(dbRate(r))} DB reads/s, ${r.staleReads} stale reads (worst ${r.worstStalenessMs} ms), ${r.stats.opsPerSec} ops/s.`),
-      ],
-    };
-  },
+  run: runDemo,
+  bench: runBench,
 });
