@@ -1,0 +1,9 @@
+// `npm run lab 5.3.1 -- serve --port 3000`: the limited demo API on the real clock.
+import type { LabContext } from '../../harness/context';
+import type { ServeResult } from '../../harness/define-lab';
+import { createLimitedApp } from './src/app';
+
+export async function serveLimited(ctx: LabContext): Promise<ServeResult> {
+  const served = createLimitedApp({ redis: ctx.redis, keys: ctx.keys, legacyHeaders: true, log: ctx.log });
+  return { app: served.app, close: served.close };
+}
