@@ -88,6 +88,7 @@ describe('exercise 2: atomic increments (incr-score.lua)', () => {
       args: { redisUrl: ctx.services.redis.url, prefix: ctx.prefix, board: b.name },
       invariant: (outcomes) => outcomes.filter((o) => !o.ok).map((o) => `actor ${o.index} failed: ${!o.ok && o.error}`),
     });
+    expect(race.violations[0]).toBeUndefined(); // names the first failed actor and its error
     expect(race.violations).toEqual([]);
     const top = await ctx.redis.zrange(b.key, 0, -1, 'REV', 'WITHSCORES');
     let total = 0;
