@@ -22,6 +22,8 @@ export interface BucketState {
   resetMs: number;
   /** Milliseconds until this bucket could pay the cost; 0 if it can now, -1 if never. */
   retryAfterMs: number;
+  /** Milliseconds until one more whole token than `remaining` can be had; -1 if never. */
+  nextUnitMs: number;
 }
 
 export interface TakeResult {
@@ -70,9 +72,10 @@ export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptio
       );
       const allowed = reply[0] === 1;
       const buckets: BucketState[] = specs.map((_, i) => ({
-        remaining: Number(reply[2 + i * 3]),
-        resetMs: Number(reply[3 + i * 3]),
-        retryAfterMs: Number(reply[4 + i * 3]),
+        remaining: Number(reply[2 + i * 4]),
+        resetMs: Number(reply[3 + i * 4]),
+        retryAfterMs: Number(reply[4 + i * 4]),
+        nextUnitMs: Number(reply[5 + i * 4]),
       }));
       const retries = buckets.map((b) => b.retryAfterMs);
       const retryAfterMs = allowed ? 0 : retries.includes(-1) ? -1 : Math.max(...retries);

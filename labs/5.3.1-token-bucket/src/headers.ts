@@ -1,9 +1,11 @@
 // Response headers, per the IETF "RateLimit header fields for HTTP" draft: two structured fields
 // (RFC 9651 lists of items), one item per policy that applied.
 //   RateLimit-Policy: "per-user";q=100;w=60      quota q per window w seconds
-//   RateLimit: "per-user";r=42;t=18              r units remaining, t seconds until full again
-// For a token bucket, q is the capacity and w the time to refill an empty bucket. Optionally the
-// legacy X-RateLimit-* trio, which can only describe one policy: the most restrictive one.
+//   RateLimit: "per-user";r=42;t=1               r units available; for t seconds no more than r
+// For a token bucket, q is the capacity and w the time to refill an empty bucket; t is the time until
+// the next whole token (draft-10: "until additional quota is made available"), so a denial's
+// Retry-After is never earlier than t, as the draft asks. Optionally the legacy X-RateLimit-* trio,
+// which can only describe one policy (the most restrictive), with Reset = when that bucket is full.
 import type { Decision } from './limiter';
 import { windowSec } from './policy';
 
@@ -27,7 +29,7 @@ export function rateLimitHeaders(decision: Decision, opts: HeaderOptions = {}): 
     })
     .join(', ');
   headers['RateLimit'] = decision.results
-    .map((r) => `${sfString(r.policy.name)};r=${r.remaining}${r.resetSec === undefined ? '' : `;t=${r.resetSec}`}`)
+    .map((r) => `${sfString(r.policy.name)};r=${r.remaining}${r.nextUnitSec === undefined ? '' : `;t=${r.nextUnitSec}`}`)
     .join(', ');
   if (!decision.allowed && decision.retryAfterSec !== undefined) headers['Retry-After'] = String(decision.retryAfterSec);
   if (opts.legacy) {

@@ -9,7 +9,9 @@ export interface PolicyResult {
   /** `user=alice`: whose bucket it is. */
   subject: string;
   remaining: number;
-  /** Seconds until the bucket is full again (undefined: it never refills). */
+  /** Seconds until at least one more unit can be had: the RateLimit field's `t` (undefined: never). */
+  nextUnitSec?: number;
+  /** Seconds until the bucket is full again: the legacy X-RateLimit-Reset (undefined: never). */
   resetSec?: number;
   /** True when this bucket could not pay: it is (one of) the reason(s) for a denial. */
   limiting: boolean;
@@ -44,6 +46,7 @@ export function createLimiter(bucket: TokenBucket, keys: KeyBuilder, policies: P
           policy,
           subject: subjectOf(policy, id),
           remaining: b.remaining,
+          nextUnitSec: b.nextUnitMs < 0 ? undefined : Math.ceil(b.nextUnitMs / 1000),
           resetSec: b.resetMs < 0 ? undefined : Math.ceil(b.resetMs / 1000),
           limiting: b.retryAfterMs !== 0,
         };

@@ -8,9 +8,11 @@
 -- ARGV[1]   now in milliseconds, or "" to read the Redis server clock (TIME)
 -- ARGV[2..] per bucket, three values: capacity, refill rate in tokens per ms, cost
 --
--- Returns { allowed (1/0), now, then per bucket: remaining (floored), reset_ms, retry_ms }
+-- Returns { allowed (1/0), now, then per bucket: remaining (floored), reset_ms, retry_ms, next_ms }
 --   reset_ms  ms until the bucket is full again (-1: never, no refill)
 --   retry_ms  ms until this bucket could pay `cost` (0: it can now; -1: never)
+--   next_ms   ms until one more whole token than `remaining` can be had (-1: never). A full bucket
+--             has to be spent first, so for it this is one token's refill time.
 
 local tonumber, floor, ceil, find, sub = tonumber, math.floor, math.ceil, string.find, string.sub
 local now = tonumber(ARGV[1])
@@ -68,10 +70,14 @@ for i = 1, n do
       redis.call('SET', KEYS[i], value)
     end
   end
-  local reset = -1
-  if rate > 0 then reset = ceil((cap - t) / rate) end
+  local reset, nxt = -1, -1
+  if rate > 0 then
+    reset = ceil((cap - t) / rate)
+    nxt = ceil((floor(t) + 1 - t) / rate)
+  end
   out[#out + 1] = floor(t)
   out[#out + 1] = reset
   out[#out + 1] = retry
+  out[#out + 1] = nxt
 end
 return out

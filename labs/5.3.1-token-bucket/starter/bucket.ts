@@ -9,7 +9,7 @@ export type { BucketSpec, BucketState, TakeResult, TokenBucket, TokenBucketOptio
 export function createTokenBucket(_redis: Redis | Cluster, _opts: TokenBucketOptions = {}): TokenBucket {
   // Hints: luaCommand(redis, `tb_take${n}`, new URL('../src/token-bucket.lua', import.meta.url), n)
   // defines one command per key count n. ARGV is [now or "", then capacity, refill per MS, cost per
-  // bucket]. The reply is [allowed, now, then remaining, reset_ms, retry_ms per bucket]. A denied
+  // bucket]. The reply is [allowed, now, then remaining, reset_ms, retry_ms, next_ms per bucket]. A denied
   // take's retryAfterMs is the largest bucket retry, or -1 if any bucket can never pay.
   return {
     take: async () => {

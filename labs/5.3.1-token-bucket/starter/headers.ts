@@ -13,8 +13,8 @@ export function sfString(s: string): string {
 export function rateLimitHeaders(_decision: Decision, _opts: HeaderOptions = {}): Record<string, string> {
   // Hints: one list member per result, joined with ", ".
   //   RateLimit-Policy: "<name>";q=<capacity>;w=<windowSec(policy)>   (no w without refill)
-  //   RateLimit:        "<name>";r=<remaining>;t=<resetSec>           (no t without refill)
-  //   Retry-After on a denial; with opts.legacy, X-RateLimit-Limit/-Remaining/-Reset (epoch seconds)
-  //   for the result with the fewest remaining. No results: no headers at all.
+  //   RateLimit:        "<name>";r=<remaining>;t=<nextUnitSec>        (no t without refill)
+  //   Retry-After on a denial; with opts.legacy, X-RateLimit-Limit/-Remaining/-Reset (epoch seconds,
+  //   from resetSec) for the result with the fewest remaining. No results: no headers at all.
   throw new NotImplementedError('exercise 2: format RateLimit-Policy, RateLimit, Retry-After and legacy headers');
 }

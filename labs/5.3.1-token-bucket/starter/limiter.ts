@@ -9,8 +9,8 @@ export type { Decision, Limiter, PolicyResult } from '../src/limiter';
 
 export function createLimiter(_bucket: TokenBucket, _keys: KeyBuilder, policies: Policy[]): Limiter {
   // Hints: src/policy.ts gives applies(), bucketKey() and subjectOf(). Keep configuration order.
-  // A result is `limiting` when its bucket could not pay (retryAfterMs !== 0); resetSec and
-  // retryAfterSec are whole seconds rounded up (retry at least 1), undefined when they never come.
+  // A result is `limiting` when its bucket could not pay (retryAfterMs !== 0); nextUnitSec, resetSec
+  // and retryAfterSec are whole seconds rounded up (retry at least 1), undefined when they never come.
   return {
     policies,
     check: async () => {

@@ -27,7 +27,7 @@ describe('exercise 1: the token bucket script caller', () => {
     for (let i = 0; i < 10; i++) await bucket.take([spec]);
     const empty = await bucket.take([spec]);
     expect(empty).toMatchObject({ allowed: false, retryAfterMs: 500 });
-    expect(empty.buckets[0]).toEqual({ remaining: 0, resetMs: 5000, retryAfterMs: 500 });
+    expect(empty.buckets[0]).toEqual({ remaining: 0, resetMs: 5000, retryAfterMs: 500, nextUnitMs: 500 });
 
     clock.advance(1500); // 3 tokens back
     const r = await bucket.take([spec]);
@@ -35,8 +35,11 @@ describe('exercise 1: the token bucket script caller', () => {
     expect(r.buckets[0]!.remaining).toBe(2);
     expect(r.now).toBe(clock.now());
 
+    clock.advance(250); // half a token: 2.5, and this take leaves 1.5
+    expect((await bucket.take([spec])).buckets[0]).toEqual({ remaining: 1, resetMs: 4250, retryAfterMs: 0, nextUnitMs: 250 });
+
     clock.advance(60_000); // far more than needed: capped at capacity
-    expect((await bucket.take([spec])).buckets[0]!.remaining).toBe(9);
+    expect((await bucket.take([spec])).buckets[0]).toEqual({ remaining: 9, resetMs: 500, retryAfterMs: 0, nextUnitMs: 500 });
   });
 
   it('holds a client to the refill rate after its burst', async () => {

@@ -20,7 +20,7 @@ const decision = (over: Partial<Decision> = {}): Decision => ({
   allowed: true,
   now: 1_700_000_000_000,
   retryAfterSec: 0,
-  results: [{ policy: perUser!, subject: 'user=ada', remaining: 42, resetSec: 18, limiting: false }],
+  results: [{ policy: perUser!, subject: 'user=ada', remaining: 42, nextUnitSec: 1, resetSec: 35, limiting: false }],
   ...over,
 });
 
@@ -28,7 +28,7 @@ describe('exercise 2: RateLimit header fields', () => {
   it('formats one policy as the draft structured fields', () => {
     expect(rateLimitHeaders(decision())).toEqual({
       'RateLimit-Policy': '"per-user";q=100;w=60',
-      RateLimit: '"per-user";r=42;t=18',
+      RateLimit: '"per-user";r=42;t=1',
     });
   });
 
@@ -38,13 +38,14 @@ describe('exercise 2: RateLimit header fields', () => {
         allowed: false,
         retryAfterSec: 2,
         results: [
-          { policy: perUser!, subject: 'user=ada', remaining: 41, resetSec: 36, limiting: false },
-          { policy: search!, subject: 'user=ada,endpoint=GET /s', remaining: 0, resetSec: 20, limiting: true },
+          { policy: perUser!, subject: 'user=ada', remaining: 41, nextUnitSec: 1, resetSec: 36, limiting: false },
+          { policy: search!, subject: 'user=ada,endpoint=GET /s', remaining: 0, nextUnitSec: 2, resetSec: 20, limiting: true },
         ],
       }),
     );
     expect(h['RateLimit-Policy']).toBe('"per-user";q=100;w=60, "search";q=10;w=20');
-    expect(h.RateLimit).toBe('"per-user";r=41;t=36, "search";r=0;t=20');
+    // t is when more quota comes (the next token), not when the bucket is full again.
+    expect(h.RateLimit).toBe('"per-user";r=41;t=1, "search";r=0;t=2');
     expect(h['Retry-After']).toBe('2');
   });
 
@@ -52,8 +53,8 @@ describe('exercise 2: RateLimit header fields', () => {
     const h = rateLimitHeaders(
       decision({
         results: [
-          { policy: perUser!, subject: 'user=ada', remaining: 41, resetSec: 36, limiting: false },
-          { policy: search!, subject: 's', remaining: 3, resetSec: 14, limiting: false },
+          { policy: perUser!, subject: 'user=ada', remaining: 41, nextUnitSec: 1, resetSec: 36, limiting: false },
+          { policy: search!, subject: 's', remaining: 3, nextUnitSec: 2, resetSec: 14, limiting: false },
         ],
       }),
       { legacy: true },
@@ -84,6 +85,7 @@ describe('exercise 2: RateLimit header fields', () => {
       expectStatus(first, 200);
       expect(first.headers.get('ratelimit-policy')).toBe('"per-user";q=3;w=6');
       expect(first.headers.get('ratelimit')).toBe('"per-user";r=2;t=2');
+      expect(first.headers.get('x-ratelimit-reset')).toBe(String(Math.ceil(clock.now() / 1000) + 2));
       expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
       await app.get('/api/hello', who);
       await app.get('/api/hello', who);
@@ -92,7 +94,9 @@ describe('exercise 2: RateLimit header fields', () => {
       expect(denied.body.error.code).toBe('too_many_requests');
       expect(denied.body.error.details.policies).toEqual(['per-user']);
       expect(denied.headers.get('retry-after')).toBe('2');
-      expect(denied.headers.get('ratelimit')).toBe('"per-user";r=0;t=6');
+      // The draft: Retry-After never points earlier than t. Here both are the next token, 2 s away.
+      expect(denied.headers.get('ratelimit')).toBe('"per-user";r=0;t=2');
+      expect(denied.headers.get('x-ratelimit-reset')).toBe(String(Math.ceil(clock.now() / 1000) + 6));
       clock.advance(2000);
       expect((await app.get('/api/hello', who)).status).toBe(200);
     } finally {
