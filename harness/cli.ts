@@ -9,7 +9,7 @@ import { AppError, NotImplementedError } from '../shared/errors';
 import { runBench } from './bench';
 import { createContext } from './context';
 import { runGrade } from './grade';
-import { implDirFor } from './impl-resolve.mjs';
+import { ImplNotFoundError, implDirFor } from './impl-resolve.mjs';
 import { labSchema } from './lab-schema';
 import { discoverLabs, findLab, loadLab, UnknownLabError } from './labs';
 import { createLab } from './new-lab';
@@ -138,7 +138,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     console.error(pc.red(err.message));
   } else if (err instanceof NotImplementedError) {
     console.error(pc.yellow(`${err.message}\n(this implementation still has exercises to finish; \`npm run grade <id> -- --impl …\` shows which)`));
-  } else if (err instanceof UnknownLabError || err instanceof UsageError || (err instanceof AppError && err.status < 500)) {
+  } else if (err instanceof UnknownLabError || err instanceof UsageError || err instanceof ImplNotFoundError || (err instanceof AppError && err.status < 500)) {
     console.error(pc.red((err as Error).message));
   } else {
     console.error(err);

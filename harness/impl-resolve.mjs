@@ -40,6 +40,11 @@ export function resolveImpl(specifier, importerPath, { srcDir, implDir }) {
  */
 export function implDirFor(labDir, impl) {
   const dir = impl === 'starter' ? path.join(labDir, 'starter') : path.resolve(impl);
-  if (!existsSync(dir)) throw new Error(`implementation folder not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ImplNotFoundError(`implementation folder not found: ${dir} (give --impl starter, or the folder holding your copy of the lab's src/ files)`);
+  }
   return dir;
 }
+
+/** A mistyped --impl: the CLI prints the message and exits 2, without a stack. */
+export class ImplNotFoundError extends Error {}

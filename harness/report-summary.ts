@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { REPORTS_DIR, type Report } from './report';
+import { UsageError } from './usage-error';
 
 export interface LabeledReport {
   source: string;
@@ -25,11 +26,11 @@ export function readReportFiles(files: string[]): LabeledReport[] {
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`${file}: not a readable JSON report (${(err as Error).message})`);
+      throw new UsageError(`${file}: not a readable JSON report (${(err as Error).message})`);
     }
     const list = (Array.isArray(parsed) ? parsed : [parsed]) as Report[];
     return list.map((report) => {
-      if (!report?.lab || !Array.isArray(report.ratios)) throw new Error(`${file}: not a workbook report (no lab/ratios)`);
+      if (!report?.lab || !Array.isArray(report.ratios)) throw new UsageError(`${file}: not a workbook report (no lab/ratios)`);
       return { source: `${report.machine?.host ?? path.basename(file)} (${path.basename(file)})`, report };
     });
   });

@@ -54,6 +54,20 @@ describe.concurrent('workbook CLI', () => {
     expect(out).toContain('PostgreSQL is not answering');
   });
 
+  it('a mistyped --impl folder exits 2 with the message and no stack trace', async () => {
+    const { code, out } = await cli(['lab', '5.1.1', '--impl', 'no/such/folder']);
+    expect(code).toBe(2);
+    expect(out).toContain('implementation folder not found');
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+
+  it('report names a file that is not a report and exits 2', async () => {
+    const { code, out } = await cli(['report', 'package.json']);
+    expect(code).toBe(2);
+    expect(out).toContain('package.json: not a workbook report');
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+
   it('grade needs a lab id with --impl', async () => {
     const { code, out } = await cli(['grade', '--impl', 'starter']);
     expect(code).toBe(2);
