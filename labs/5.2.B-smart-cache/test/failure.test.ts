@@ -1,28 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
-import { waitFor } from '../../../harness/ports';
+import { freePort, waitFor } from '../../../harness/ports';
 import { connectSmartCache, type SmartCache } from '../src/cache';
+import type { CacheRedisOptions } from '../src/redis-client';
 import { counting } from './helpers';
+
+// The ACL the README tells operators to give the cache's user (its key base here is `fx`).
+const CACHE_ACL = ['resetchannels', '~fx:*', '&fx:*', '+@read', '+@write', '+@keyspace', '+@pubsub', '+@scripting', '+ping', '+info'];
+const cacheUser = ['--user', 'cacheuser', 'on', '>s3cret', ...CACHE_ACL];
 
 let server: ManagedRedis;
 let acl: ManagedRedis;
+let tls: { server: ManagedRedis; port: number; ca: Buffer; dir: string };
 const opened: Array<SmartCache | Redis> = [];
+
+/** A private TLS redis-server (self-signed certificate made with openssl) that also has the ACL user. */
+async function startTlsRedis() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sc-tls-'));
+  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`openssl could not make a test certificate: ${gen.stderr ?? gen.error}`);
+  const port = await freePort();
+  // The plain port stays open for the harness's readiness ping and the test's own checks.
+  const srv = await startRedisServer({ args: ['--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no', ...cacheUser] }).catch((err: Error) => {
+    throw new Error(`redis-server would not start with TLS (is it built with BUILD_TLS=yes?): ${err.message}`);
+  });
+  return { server: srv, port, ca: readFileSync(cert), dir };
+}
+
 beforeAll(async () => {
-  [server, acl] = await Promise.all([
+  [server, acl, tls] = await Promise.all([
     startRedisServer(),
     // An ACL user the cache logs in as; the default user stays for the harness's own ping.
-    startRedisServer({ args: ['--user', 'cacheuser', 'on', '>s3cret', '~*', '&*', '+@all'] }),
+    startRedisServer({ args: cacheUser }),
+    startTlsRedis(),
   ]);
 });
 afterAll(async () => {
   for (const o of opened) (o instanceof Redis ? o.disconnect() : await o.close());
-  await Promise.all([server?.dispose(), acl?.dispose()]);
+  await Promise.all([server?.dispose(), acl?.dispose(), tls?.server.dispose()]);
+  if (tls) rmSync(tls.dir, { recursive: true, force: true });
 });
 
 /** A generous command timeout keeps a loaded test machine from looking like an outage. */
-async function cacheOn(url: string, commandTimeoutMs = 1000) {
-  const cache = await connectSmartCache(url, { keyBase: 'fx', ttl: 60_000, breaker: { failureThreshold: 3, probeIntervalMs: 100 }, redisOptions: { commandTimeoutMs } });
+async function cacheOn(url: string, commandTimeoutMs = 1000, more: { redis?: CacheRedisOptions['extra']; onError?: (err: unknown, op: string) => void } = {}) {
+  const cache = await connectSmartCache(url, { keyBase: 'fx', ttl: 60_000, breaker: { failureThreshold: 3, probeIntervalMs: 100 }, redisOptions: { commandTimeoutMs, extra: more.redis }, onError: more.onError });
   opened.push(cache);
   return cache;
 }
@@ -80,14 +107,23 @@ describe('Redis outage: L1 + loader, then recovery by itself', () => {
   });
 });
 
-describe('security: ACL user and password from the URL', () => {
-  it('authenticates as the ACL user given in redis://user:password@host', async () => {
-    const cache = await cacheOn(`redis://cacheuser:s3cret@127.0.0.1:${acl.port}`);
-    await cache.set('secret-key', 'ok');
-    const check = new Redis(`redis://cacheuser:s3cret@127.0.0.1:${acl.port}`);
-    opened.push(check);
-    expect(await check.call('ACL', 'WHOAMI')).toBe('cacheuser');
-    expect(await check.exists(cache.keys.data('default', 'secret-key'))).toBe(1);
+describe('security: ACL user and password, and TLS, from the URL', () => {
+  it('authenticates as the ACL user given in redis://user:password@host, with only the ACL the README gives', async () => {
+    const errors: string[] = [];
+    const cache = await cacheOn(`redis://cacheuser:s3cret@127.0.0.1:${acl.port}`, 1000, { onError: (err, op) => errors.push(`${op}: ${(err as Error).message}`) });
+    await cache.set('secret-key', 'ok', { tags: ['t'] });
+    const admin = new Redis(acl.url); // the default user, to look from outside
+    opened.push(admin);
+    expect(await admin.exists(cache.keys.data('default', 'secret-key'))).toBe(1);
+    const clients = String(await admin.call('CLIENT', 'LIST'));
+    expect(clients.match(/ user=cacheuser /g)?.length).toBe(2); // commands + bus subscriber
+    // Everything the cache does is allowed: locks (Lua), tags, SCAN + UNLINK, the bus, the breaker's PING.
+    expect(await cache.getOrSet('loaded', () => 'v')).toBe('v');
+    expect(await cache.invalidateTags(['t'])).toBe(1);
+    expect(await cache.deletePattern('*')).toBe(1);
+    expect(await cache.listKeys()).toEqual([]);
+    expect(await cache.health()).toMatchObject({ status: 'up' });
+    expect(errors).toEqual([]);
   });
 
   it('with a wrong password the cache still answers (L1 + loader), it just has no Redis', async () => {
@@ -97,5 +133,23 @@ describe('security: ACL user and password from the URL', () => {
     expect(await cache.getOrSet('x', load)).toBe('from db');
     expect(load.calls).toBe(1);
     expect((await cache.health()).status).toBe('down');
+  });
+
+  it('speaks TLS to rediss://user:password@host (private CA through redisOptions.extra), bus included', async () => {
+    const url = `rediss://cacheuser:s3cret@127.0.0.1:${tls.port}`;
+    const [a, b] = [await cacheOn(url, 1000, { redis: { tls: { ca: tls.ca } } }), await cacheOn(url, 1000, { redis: { tls: { ca: tls.ca } } })];
+    expect(await a.health()).toMatchObject({ status: 'up' });
+    await a.set('over-tls', 'v1');
+    const plain = new Redis(tls.server.url); // the same server's plain port, as the default user
+    opened.push(plain);
+    expect(await plain.exists(a.keys.data('default', 'over-tls'))).toBe(1);
+    // b's L1 learns of a's write over the bus, whose subscriber is a TLS connection too.
+    expect(await b.get('over-tls')).toBe('v1');
+    await a.set('over-tls', 'v2');
+    await waitFor(async () => (await b.get('over-tls')) === 'v2', { what: 'b to hear of the write over the TLS bus' });
+    // The certificate is checked: without the CA the handshake fails and the cache runs without Redis.
+    const unverified = await cacheOn(url);
+    expect(await unverified.getOrSet('over-tls', () => 'from db')).toBe('from db');
+    expect((await unverified.health()).status).toBe('down');
   });
 });
