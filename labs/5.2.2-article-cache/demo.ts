@@ -23,7 +23,13 @@ function parseCount(value: string | undefined, fallback: number): number {
 }
 
 async function seedCommand(ctx: LabContext, argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { count: { type: 'string' }, force: { type: 'boolean' } }, strict: true, allowPositionals: false });
+  let values: { count?: string; force?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { count: { type: 'string' }, force: { type: 'boolean' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    // An unknown flag or a stray word is a usage mistake: a message and exit 2, not a stack trace.
+    throw new UsageError(`${(err as Error).message}. Usage: npm run lab 5.2.2 -- seed [--count N] [--force]`);
+  }
   const count = parseCount(values.count, 500_000);
   const t0 = performance.now();
   const r = await seed(ctx.pg, { count, force: values.force, progress: progressBar });
