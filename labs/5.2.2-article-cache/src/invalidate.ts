@@ -18,7 +18,7 @@ export interface UpdateDeps {
 export interface UpdateResult {
   /** Fields whose value really changed (an identical PUT changes nothing and evicts nothing). */
   changed: ArticleField[];
-  /** The Redis keys deleted. */
+  /** The Redis keys deleted (none when Redis was unreachable: those entries then live until their TTL). */
   evicted: string[];
   /** The new list version, when lists were invalidated. */
   listVersion?: number;
@@ -38,9 +38,9 @@ export async function updateArticle({ cache, keys, db }: UpdateDeps, id: number,
   if (has('body')) entries.push({ ns: componentNs('body'), key: componentKey(keys, id, 'body') });
   if (has('tags')) entries.push({ ns: componentNs('related'), key: componentKey(keys, id, 'related') });
   // The comment count is never touched by an edit.
-  await cache.evict(entries);
+  const deleted = await cache.evict(entries);
 
-  const result: UpdateResult = { changed, evicted: entries.map((e) => e.key) };
+  const result: UpdateResult = { changed, evicted: deleted ? entries.map((e) => e.key) : [] };
   // Lists show titles and tags (and tag lists are filtered by tags), but never the body.
   if (has('title') || has('tags')) {
     try {

@@ -1,6 +1,6 @@
 // `npm run lab 5.2.2 -- seed [--count 500000]`: authors, articles and comments streamed in with COPY.
-// What makes it fast: rows are generated lazily and streamed (flat memory), articles and comments load
-// at the same time on two connections, the tables are UNLOGGED, and keys/indexes are built afterwards.
+// What makes it fast: rows are generated lazily and streamed (flat memory), authors, articles and
+// comments load at the same time on three connections, the tables are UNLOGGED, and keys/indexes are built afterwards.
 // Idempotent: a finished seed of the same size is kept; anything else is dropped and reloaded.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

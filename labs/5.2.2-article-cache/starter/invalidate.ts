@@ -10,6 +10,7 @@ export type { UpdateDeps, UpdateResult };
  * 1. updateArticleRow(db, id, patch) (queries.ts): the transaction; null = no such article.
  * 2. cache.evict(...) exactly the entries whose content changed: the article (articleKey) always;
  *    the page header if title or tags changed, the body if the body did, related if the tags did.
+ *    Report them as `evicted` only if evict returned true (false: Redis was unreachable, nothing deleted).
  * 3. bumpListVersion if a list shows what changed (title, tags).
  */
 export async function updateArticle(_deps: UpdateDeps, _id: number, _patch: ArticlePatch): Promise<UpdateResult | null> {

@@ -99,6 +99,8 @@ describe('exercise 3: invalidation on update', () => {
       const api = await fx.serve(store);
       const put = await api.ok('PUT', `/articles/14`, { body: 'written while Redis was down' });
       expect(put.article.body).toBe('written while Redis was down');
+      expect(put.changed).toEqual(['body']);
+      expect(put.evicted).toEqual([]); // nothing could be deleted, and the response says so
       expect((await api.ok('GET', '/articles/14')).body).toBe('written while Redis was down');
     } finally {
       await managed.start();
