@@ -89,4 +89,20 @@ describe('index cleanup after expiry', () => {
       await cleanup.stop();
     }
   });
+
+  it('fallback: on a Redis without notifications, startCleanup picks the sweep and its timer prunes unaided', async () => {
+    const redis = connect(plain);
+    const d = storeDeps(redis, keyBuilder({ lab: 'fallback' }));
+    const cleanup = await startCleanup(d, { sweepEveryMs: 100 }); // mode 'auto': asks the server
+    try {
+      expect(cleanup.mode).toBe('sweep');
+      const keep = await seedSession(d, '9', 3_600_000);
+      await seedSession(d, '9', 50);
+      await waitFor(async () => (await redis.zcard(d.k.index('9'))) === 1, { what: 'the sweep timer to prune the expired session' });
+      expect(await redis.zrange(d.k.index('9'), 0, -1)).toEqual([keep]);
+      expect(await readStats(d)).toMatchObject({ expirations: 1, active: 1 });
+    } finally {
+      await cleanup.stop();
+    }
+  });
 });
