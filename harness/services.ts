@@ -1,9 +1,10 @@
 // Finds the Redis and Postgres every lab talks to, in this order:
-//   1. REDIS_URL / DATABASE_URL   2. the default local ports   3. testcontainers (only when Docker answers)
+//   1. REDIS_URL / DATABASE_URL   2. the default local ports   3. testcontainers (only when a Docker
+//   engine answers its ping, see docker.ts)
 //   4. a ServiceUnavailableError whose message says exactly how to start what is missing.
-import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { dockerReachable } from './docker';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -78,10 +79,6 @@ export async function probePostgres(url: string, timeoutMs = 2000): Promise<{ ve
   }
 }
 
-function dockerReachable(): boolean {
-  return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock');
-}
-
 /** Starts redis:7 / postgres:16 with testcontainers (reused across runs so a demo does not wait twice). */
 async function startContainer(kind: 'redis' | 'postgres'): Promise<string> {
   const { GenericContainer, Wait } = await import('testcontainers');
@@ -128,7 +125,8 @@ async function resolveOne(
   } catch (err) {
     reason = (err as Error).message || String(err);
   }
-  if (!fromEnv && dockerReachable()) {
+  // Only a default that does not answer falls back to a container; a URL the user gave is what they meant.
+  if (!fromEnv && (await dockerReachable())) {
     try {
       const containerUrl = await startContainer(kind);
       return { url: containerUrl, source: 'container', ...(await probe(containerUrl)) };
