@@ -41,6 +41,9 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new UsageError(`invalid --url "${redactUrl(url)}": the scheme must be redis:// or rediss:// (TLS)`);
   }
+  if (!/^(\/\d*)?$/.test(parsed.pathname)) {
+    throw new UsageError(`invalid --url "${redactUrl(url)}": the path is a database number (redis://host:6379/2)`);
+  }
   let lastError: Error | undefined;
   const redis = new Redis(url, {
     lazyConnect: true,
@@ -58,6 +61,9 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
   try {
     await redis.connect();
     await redis.ping();
+    // A failed SELECT (a /db in the URL that the server does not have) only shows as an 'error' event,
+    // and the connection would then quietly inspect db 0: refuse instead.
+    if (lastError) throw lastError;
   } catch (err) {
     redis.disconnect();
     throw connectionError(url, lastError ?? (err as Error));
@@ -84,6 +90,7 @@ export function connectionError(url: string, err: Error): ConnectionError {
   const msg = err.message ?? String(err);
   const code = (err as NodeJS.ErrnoException).code;
   if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: wrong user name or password`);
+  if (/DB index is out of range/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: no such database on that server (${firstLine(msg)})`);
   if (/NOAUTH/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: the server needs a password (redis://:PASSWORD@host:port)`);
   if (code === 'ECONNREFUSED') return new ConnectionError(`cannot connect to ${where}: connection refused (is Redis running on that port?)`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ConnectionError(`cannot connect to ${where}: unknown host`);

@@ -41,6 +41,15 @@ describe('errors: one line, exit 2', () => {
     await expect(openRedis('not a url')).rejects.toThrow(/invalid --url/);
     await expect(openRedis('http://localhost:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\//);
     await expect(runInspector(['keys', 'x*', '--url', 'nope'], io())).rejects.toBeInstanceOf(UsageError);
+    await expect(openRedis('redis://127.0.0.1:6379/abc')).rejects.toThrow(/the path is a database number/);
+  });
+
+  it('a database the server does not have is refused, not quietly replaced by db 0', async () => {
+    const url = new URL(ctx.services.redis.url);
+    url.pathname = '/99';
+    const err = await openRedis(url.toString()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(oneLine(err)).toMatch(/no such database on that server \(ERR DB index is out of range\)$/);
   });
 
   it('an unreachable server fails fast with one line (no retry loop)', async () => {
