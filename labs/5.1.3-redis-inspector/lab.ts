@@ -11,12 +11,21 @@ export default defineLab({
   services: ['redis'],
   async run(ctx, argv) {
     if (!argv.length) return runDemo(ctx);
-    await runInspector(argv, {
-      defaultUrl: ctx.services.redis.url,
-      write: (s) => process.stdout.write(s),
-      isTTY: process.stdout.isTTY,
-      progress: progressBar,
-    });
+    // `ttl "x*" | head`: when the reader goes away (EPIPE), the live view stops instead of crashing.
+    const reader = new AbortController();
+    const onStdoutError = () => reader.abort();
+    process.stdout.on('error', onStdoutError);
+    try {
+      await runInspector(argv, {
+        defaultUrl: ctx.services.redis.url,
+        write: (s) => void (reader.signal.aborted || process.stdout.write(s)),
+        isTTY: process.stdout.isTTY,
+        progress: progressBar,
+        signal: reader.signal,
+      });
+    } finally {
+      process.stdout.off('error', onStdoutError);
+    }
   },
   bench: runBench,
 });
