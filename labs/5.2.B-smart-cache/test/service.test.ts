@@ -1,4 +1,5 @@
 import express from 'express';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer } from '../../../harness/faults';
@@ -10,7 +11,7 @@ import { responseCache } from '../src/http/response-cache';
 import { cacheRedisOptions, createCacheRedis, createCacheSubscriber } from '../src/redis-client';
 import { createService, type Service } from '../src/service/app';
 import { seed } from '../src/service/db';
-import { manualClock } from './helpers';
+import { manualClock, scanAll } from './helpers';
 
 let ctx: LabContext;
 let svc: Service;
@@ -75,6 +76,21 @@ describe('response cache middleware', () => {
     const bad2 = await call('/products?limit=abc');
     expect([bad1.status, bad2.status]).toEqual([400, 400]);
     expect(bad2.xcache).toBe('MISS');
+  });
+
+  it('passes non-GET requests through (BYPASS) every time; a GET on the same path is cached', async () => {
+    const cache = await connectSmartCache(ctx.services.redis.url, { keyBase: ctx.keys.key('mw-post'), bus: false });
+    ctx.onDispose(() => cache.close());
+    let calls = 0;
+    const app = express();
+    app.all('/thing', responseCache(cache, { ttl: 60_000 }), (_req, res) => void res.json({ call: ++calls }));
+    const srv = await listen(app);
+    ctx.onDispose(() => srv.close());
+    const post = () => call('/thing', { base: srv.url, method: 'POST', body: {} });
+    const [a, b] = [await post(), await post()];
+    expect([a.xcache, b.xcache, a.json, b.json]).toEqual(['BYPASS', 'BYPASS', { call: 1 }, { call: 2 }]);
+    const [g1, g2] = [await call('/thing', { base: srv.url }), await call('/thing', { base: srv.url })];
+    expect([g1.xcache, g2.xcache, g2.json]).toEqual(['MISS', 'HIT', { call: 3 }]);
   });
 
   it('serves STALE while one request regenerates, and STALE instead of a 5xx', async () => {
@@ -145,21 +161,39 @@ describe('product and user API', () => {
     expect(ui.text).toContain('swagger');
   });
 
-  it('degrades to the database when Redis is down (no error page)', async () => {
+  it('Redis stopped mid-test: answers from L1/Postgres, no error page; restarted: the cache writes to it again by itself', async () => {
     const redis = await startRedisServer();
     try {
       const [r, sub] = [createCacheRedis(redis.url), createCacheSubscriber(redis.url)];
-      ctx.onDispose(() => [r, sub].forEach((c) => c.disconnect()));
-      const down = await createService({ pg: ctx.pg, redis: r, subscriber: sub, keyBase: ctx.keys.key('down'), auth });
+      const look = new Redis(redis.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 }); // the test's own view
+      look.on('error', () => {});
+      ctx.onDispose(() => [r, sub, look].forEach((c) => c.disconnect()));
+      const down = await createService({ pg: ctx.pg, redis: r, subscriber: sub, keyBase: ctx.keys.key('down'), auth, cache: { breaker: { probeIntervalMs: 100 } } });
       ctx.onDispose(() => down.close());
-      await redis.stop();
       const srv = await listen(down.app);
       ctx.onDispose(() => srv.close());
+      const before = await call('/products/3', { base: srv.url });
+      expect(await look.exists(down.cache.keys.data('product', '3'))).toBe(1);
+
+      await redis.stop();
       for (let i = 0; i < 5; i++) {
-        expect((await call('/products/3', { base: srv.url })).status).toBe(200);
-        expect((await call('/products?limit=2', { base: srv.url })).status).toBe(200);
+        const cached = await call('/products/3', { base: srv.url }); // L1
+        const fresh = await call(`/products/${10 + i}`, { base: srv.url }); // Postgres
+        const list = await call(`/products?limit=${2 + i}`, { base: srv.url }); // the response cache, then Postgres
+        expect([cached.status, cached.json, fresh.status, fresh.json.id, list.status, list.json.products.length]).toEqual([200, before.json, 200, 10 + i, 200, 2 + i]);
       }
       expect((await call('/cache/health', { base: srv.url, headers: ADMIN })).json.status).toBe('down');
+
+      await redis.start(); // empty: whatever appears in it now, the cache wrote after the restart
+      let page = 0;
+      await waitFor(
+        async () => {
+          expect((await call(`/products?limit=1&offset=${page++}`, { base: srv.url })).status).toBe(200);
+          return (await scanAll(look, down.cache.keys.matchAll())).length > 0;
+        },
+        { timeoutMs: 5000, intervalMs: 100, what: 'the service to cache in the restarted Redis' },
+      );
+      expect((await call('/cache/health', { base: srv.url, headers: ADMIN })).json).toMatchObject({ status: 'up', breaker: 'closed' });
     } finally {
       await redis.dispose();
     }
