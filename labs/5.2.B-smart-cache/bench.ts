@@ -22,6 +22,7 @@ import { createRepo, productJson, seed } from './src/service/db';
 export async function runBench(api: BenchApi): Promise<BenchResult> {
   const { ctx, quick } = api;
   const url = ctx.services.redis.url;
+  const rounds = quick ? 3 : 9; // per comparison, alternating (the notes quote the same number)
   const n = { l1: quick ? 5_000 : 50_000, l2: quick ? 500 : 5_000, miss: quick ? 300 : 2_000, concMs: quick ? 1_000 : 1_500, httpSec: quick ? 2 : 4, httpRounds: quick ? 1 : 3 };
   await seed(ctx.pg, { products: 200, users: 20 });
   const repo = createRepo(ctx.pg);
@@ -69,7 +70,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
    * round: on a shared 2-core box the background load drifts, and interleaving spreads the drift
    * evenly instead of charging it to whoever ran last.
    */
-  const compare = async (label: string, fns: Record<string, (i: number) => Promise<unknown>>, per: MeasureOptions, rounds = quick ? 3 : 9): Promise<Record<string, LatencyStats>> => {
+  const compare = async (label: string, fns: Record<string, (i: number) => Promise<unknown>>, per: MeasureOptions): Promise<Record<string, LatencyStats>> => {
     const names = Object.keys(fns);
     const bar = api.progress(label, rounds * names.length);
     const runs: Record<string, LatencyStats[]> = Object.fromEntries(names.map((k) => [k, []]));
@@ -211,7 +212,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     notes.push(
       `L1 hits: ${n.l1.toLocaleString()} getOrSet calls on one hot key; L2 hits: ${n.l2.toLocaleString()} calls on L2-only caches (no L1) of one product row; misses: ${n.miss.toLocaleString()} new keys whose loader answers at once.`,
       'bentocache 1.6 runs with memoryDriver (L1), redisDriver (L2) and redisBusDriver on the same Redis; its L2-only store has only redisDriver. Both libraries serialize (ours: superjson; bentocache: JSON).',
-      `Every comparison alternates its contenders over ${quick ? 3 : 7} rounds and reports each one's median round (the machine is shared; interleaving spreads the drift); the L2 ratios to raw GET are the median of the ratios measured in the same round. Throughput rounds last ${n.concMs / 1000} s (L2) and ${n.concMs / 2000} s (L1) at 1 and 50 callers in flight, one Node process, one connection per cache.`,
+      `Every comparison alternates its contenders over ${rounds} rounds and reports each one's median round (the machine is shared; interleaving spreads the drift); the L2 ratios to raw GET are the median of the ratios measured in the same round. Throughput rounds last ${n.concMs / 1000} s (L2) and ${n.concMs / 2000} s (L1) at 1 and 50 callers in flight, one Node process, one connection per cache.`,
       'The L2 tier remembers the last bytes it decoded per key: every read still GETs from Redis, identical bytes are not parsed again (superjson costs more CPU than the GET on a hot key).',
       `HTTP: autocannon, 50 connections, ${n.httpSec} s per run, ${n.httpRounds} bare/cached pairs (the median pair is reported); the cached route is express + the response-cache middleware (every request a HIT from L1); "uncached" sends Cache-Control: no-cache (BYPASS → Postgres).`,
       'Every row has a bentocache counterpart except the outage, which runs this lab\'s service only. bentocache serializes with JSON, so both libraries cache the API\'s JSON-safe product shape here (bentocache cannot cache the BigInt price the service\'s entity cache keeps).',
