@@ -65,13 +65,29 @@ export async function sellIfAvailableFenced(pool: pg.Pool, eventId: number, buye
   const { seats, sold } = await seatsSold(pool, eventId);
   if (sold >= seats) return false;
   await thinkTime(thinkMs);
+  return bookFenced(pool, eventId, buyer, fence);
+}
+
+/**
+ * The write half: claim the event row for this token, then count again before inserting. The fence
+ * refuses a writer older than the last one; the recount covers the other order — a paused client that
+ * wakes and writes *before* the new holder does is still the newest writer, so its write is accepted,
+ * and the new holder must then see that seat gone (its own count, taken earlier, is stale too).
+ */
+export async function bookFenced(pool: pg.Pool, eventId: number, buyer: string, fence: number): Promise<boolean | 'fenced'> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Also row-locks the event until COMMIT, so the recount below cannot race another fenced writer.
     const claimed = await client.query('UPDATE events SET fence = $2 WHERE id = $1 AND fence < $2', [eventId, fence]);
     if (claimed.rowCount === 0) {
       await client.query('ROLLBACK');
       return 'fenced';
+    }
+    const { seats, sold } = await seatsSold(client, eventId);
+    if (sold >= seats) {
+      await client.query('ROLLBACK');
+      return false;
     }
     await client.query('INSERT INTO bookings (event_id, buyer, fence) VALUES ($1, $2, $3)', [eventId, buyer, fence]);
     await client.query('COMMIT');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { LockLostError, LockNotAcquiredError, NotOwnerError } from '../src/errors';
-import { createSchema, thinkTime } from '../src/events-db';
+import { bookFenced, createEvent, createSchema, seatsSold, thinkTime } from '../src/events-db';
 import { RedisLock } from '../src/lock';
 import { pausedClient } from '../src/paused-client';
 import { withWatchdog } from '../src/watchdog';
@@ -128,5 +128,18 @@ describe('exercise 4: fencing tokens stop a paused client', () => {
     const r = await pausedClient(ctx, false);
     expect(r.staleWriteAccepted).toBe(true);
     expect(r.holder).toBe('A');
+  });
+
+  it('a paused client that wakes and writes before the new holder does cannot make the event oversell', async () => {
+    const eventId = await createEvent(ctx.pg, 'one seat', 1);
+    const r = `event:${eventId}`;
+    const a = await locks.acquire(r, { ttlMs: 50 });
+    expect((await seatsSold(ctx.pg, eventId)).sold).toBe(0); // A sees the free seat… and stalls past its lease
+    const b = await locks.acquire(r, { timeoutMs: 5_000, retryDelayMs: 10 }); // taken once A's lease expired
+    expect((await seatsSold(ctx.pg, eventId)).sold).toBe(0); // B sees it free too
+    expect(await bookFenced(ctx.pg, eventId, 'A', a.fence)).toBe(true); // nobody newer wrote yet: accepted
+    expect(await bookFenced(ctx.pg, eventId, 'B', b.fence)).toBe(false); // B's count was stale: sold out
+    expect(await seatsSold(ctx.pg, eventId)).toEqual({ seats: 1, sold: 1 });
+    await b.release();
   });
 });
