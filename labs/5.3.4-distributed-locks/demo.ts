@@ -2,12 +2,14 @@
 // then the paused-client scenario with and without fencing.
 import Table from 'cli-table3';
 import type { LabContext } from '../../harness/context';
+import { UsageError } from '../../harness/usage-error';
 import { createSchema } from './src/events-db';
 import { pausedClient } from './src/paused-client';
 import { runSale } from './src/sale';
 import { createStrategy, STRATEGY_NAMES } from './src/strategies';
 
-export async function runDemo(ctx: LabContext): Promise<void> {
+export async function runDemo(ctx: LabContext, argv: string[] = []): Promise<void> {
+  if (argv.length) throw new UsageError(`unknown arguments: ${argv.join(' ')} (the demo takes none: npm run lab 5.3.4)`);
   await ctx.pg.query('DROP TABLE IF EXISTS seat_holders, bookings, events');
   await createSchema(ctx.pg);
   ctx.log.info('300 buyers in 2 worker processes try to buy one of 50 seats; each takes 2 ms to "pay" between checking and booking');

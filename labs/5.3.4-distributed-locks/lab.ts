@@ -6,6 +6,6 @@ export default defineLab({
   id: '5.3.4',
   title: 'Distributed locks: event booking without overselling',
   summary: 'SET NX PX locks, token-checked release, watchdogs and fencing tokens, against the oversold baseline.',
-  run: (ctx) => runDemo(ctx),
+  run: runDemo,
   bench: runBench,
 });
