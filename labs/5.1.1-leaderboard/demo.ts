@@ -28,11 +28,11 @@ export async function runDemo(ctx: LabContext): Promise<void> {
   sub.on('message', (_channel, message) => {
     const u = JSON.parse(message) as ScoreUpdate;
     updates++;
-    if (u.rank <= 5) dirty = true;
+    if (u.type === 'removed' || u.rank <= 5) dirty = true;
   });
   await sub.subscribe(board.channel);
 
-  ctx.log.info(`${PLAYERS} players play for ${GAME_MS / 1000} s; the top 5 is printed whenever a message changes it`);
+  ctx.log.info(`${PLAYERS} players play for ${GAME_MS / 1000} s; the top 5 is printed (at most twice a second) whenever a message changes it`);
   const players = Array.from({ length: PLAYERS }, (_, i) => `player-${String(i + 1).padStart(2, '0')}`);
   const end = Date.now() + GAME_MS;
   const printer = setInterval(() => {

@@ -22,7 +22,8 @@ export interface LeaderboardOptions {
   publish?: boolean;
 }
 
-export type ScoreUpdate = { type: 'score'; member: string; score: number; rank: number };
+/** What the board's channel carries: a member's new score and rank, or its removal. */
+export type ScoreUpdate = { type: 'score'; member: string; score: number; rank: number } | { type: 'removed'; member: string };
 
 export interface SetScoreResult {
   /** False when GT/LT (or an unchanged score) left the stored score as it was. */
@@ -46,6 +47,7 @@ export abstract class LeaderboardBase {
   private readonly scoreRule: ReturnType<typeof scoreSchema>;
   protected readonly setScoreScript: LuaCommand<[number, string, number]>;
   protected readonly incrScoreScript: LuaCommand<[string, number]>;
+  private readonly removeScript: LuaCommand<number>;
 
   constructor(
     protected readonly redis: Redis | Cluster,
@@ -62,6 +64,7 @@ export abstract class LeaderboardBase {
     this.publishChannel = opts.publish === false ? '' : this.channel;
     this.setScoreScript = luaCommand(redis, 'lbSetScore', new URL('./set-score.lua', import.meta.url), 2);
     this.incrScoreScript = luaCommand(redis, 'lbIncrScore', new URL('./incr-score.lua', import.meta.url), 2);
+    this.removeScript = luaCommand(redis, 'lbRemoveMember', new URL('./remove-member.lua', import.meta.url), 1);
   }
 
   protected checkMember(member: unknown): string {
@@ -102,7 +105,17 @@ export abstract class LeaderboardBase {
 
   /** Adds `delta` (may be negative) atomically, like ZINCRBY, and returns the new score and rank. */
   async increment(member: string, delta: number): Promise<{ score: number; rank: number }> {
-    return this.addToScore(this.checkMember(member), this.checkScore(delta, 'delta'));
+    const m = this.checkMember(member);
+    const d = this.checkScore(delta, 'delta');
+    try {
+      return await this.addToScore(m, d);
+    } catch (err) {
+      // Only the script knows the current score; it refuses (writing nothing) when the sum would not fit.
+      if (err instanceof Error && /encodable range/.test(err.message)) {
+        throw new ValidationError(`delta: ${m}'s score plus ${d} would leave the encodable range ±${MAX_SCORE}`, { field: 'delta', value: d });
+      }
+      throw err;
+    }
   }
 
   /** The leaders, best first. */
@@ -142,12 +155,12 @@ export abstract class LeaderboardBase {
     return this.redis.zcard(this.key);
   }
 
-  /** Removes a member; true if it was there. */
+  /** Removes a member (remove-member.lua publishes `{ type: 'removed', member }`); true if it was there. */
   async remove(member: string): Promise<boolean> {
-    return (await this.redis.zrem(this.key, this.checkMember(member))) === 1;
+    return (await this.removeScript([this.key], [this.checkMember(member), this.publishChannel])) === 1;
   }
 
-  /** Deletes the board and its counter. */
+  /** Deletes the board and its counter (a reset, not a game event: nothing is published). */
   async clear(): Promise<void> {
     await this.redis.del(this.key, this.seqKey);
   }
