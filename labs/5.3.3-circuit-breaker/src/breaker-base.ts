@@ -188,9 +188,15 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   async start(connectTimeoutMs = 2_000): Promise<this> {
     // Without an offline queue, commands sent before the connection is up fail; wait for it a moment.
     // If Redis does not come, the breaker starts on local state and resyncs when it does.
-    await whenReady(this.redis, connectTimeoutMs);
+    await Promise.all([whenReady(this.redis, connectTimeoutMs), this.subscriber && whenReady(this.subscriber, connectTimeoutMs)]);
     this.redis.on('ready', this.onReady);
-    if (this.subscriber) await this.startSync(this.subscriber);
+    if (this.subscriber) {
+      const sync = this.startSync(this.subscriber);
+      // A subscriber that is not connected queues SUBSCRIBE until Redis returns; waiting for it would
+      // hang the breaker exactly when it must work alone. It subscribes on reconnect instead.
+      if (this.subscriber.status === 'ready') await sync;
+      else sync.catch((err: unknown) => this.failedInBackground('subscribe', err));
+    }
     await this.guard(async () => void this.adopt((await this.run('read')).view), () => undefined);
     return this;
   }
@@ -318,6 +324,12 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     }
   }
 
+  /** A failure nobody awaits: logged, and emitted as 'error' unless it was just Redis being away. */
+  private failedInBackground(what: 'resync' | 'subscribe', err: unknown): void {
+    this.log?.warn({ err: (err as Error).message }, `${what} failed; staying on local state`);
+    if (!isConnectionFailure(err, this.redis) && this.listenerCount('error')) this.emit('error', err);
+  }
+
   private announceLocal(moved: LocalTransition): void {
     this.announce(moved.from, moved.view, 'local');
   }
@@ -331,10 +343,7 @@ export abstract class CircuitBreakerBase extends EventEmitter {
         this.log?.info({ state: this.view.state }, `Redis is back: breaker ${this.name} resynced`);
         this.emit('mode', 'redis');
       })
-      .catch((err: unknown) => {
-        this.log?.warn({ err: (err as Error).message }, 'resync failed; staying on local state');
-        if (!isConnectionFailure(err, this.redis) && this.listenerCount('error')) this.emit('error', err);
-      })
+      .catch((err: unknown) => this.failedInBackground('resync', err))
       .finally(() => {
         this.resyncing = undefined;
       });

@@ -285,4 +285,32 @@ describe('exercise 4: Redis down — local counters, then resync', () => {
       conn.disconnect();
     }
   });
+
+  it('starts on local state when Redis is down at start, even with a subscriber, and joins in when it returns', async () => {
+    const keys = keyBuilder({ prefix: ctx.prefix, lab: '5.3.3' });
+    const conn = new Redis(server.url, breakerRedisOptions);
+    const sub = new Redis(server.url);
+    for (const c of [conn, sub]) c.on('error', () => {});
+    await server.stop();
+    const b = await createBreaker({ name: 'cold-start', redis: conn, subscriber: sub, keys, now: () => T0 });
+    const failed = new Promise<Error>((resolve) => b.once('error', resolve));
+    const check = new Redis(server.url, { lazyConnect: true });
+    try {
+      expect(b.mode).toBe('local');
+      expect((await b.acquire()).decision).toBe('allow');
+
+      await server.start();
+      await Promise.race([waitFor(() => b.mode === 'redis', { what: 'resync', timeoutMs: 15_000 }), failed.then((e) => Promise.reject(e))]);
+      // The SUBSCRIBE queued while Redis was away reaches it on reconnect: b hears the next transition.
+      await waitFor(async () => ((await check.pubsub('NUMSUB', b.keyNames.channel)) as [string, number])[1] === 1, { what: 'the subscription' });
+      const other = await createBreaker({ name: 'cold-start', redis: new Redis(server.url, breakerRedisOptions), keys, now: () => T0 });
+      await other.forceOpen('after the outage');
+      await waitFor(() => b.current.reason === 'after the outage', { what: 'b to hear the broadcast' });
+      expect(b.current.state).toBe('open');
+      await other.close();
+    } finally {
+      await b.close();
+      for (const c of [conn, sub, check]) c.disconnect();
+    }
+  });
 });
