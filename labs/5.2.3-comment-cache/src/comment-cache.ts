@@ -7,11 +7,11 @@
 //   no list (cold)        → in-process single-flight, then the Redis lock: the holder loads Postgres
 //                           and fills; everyone else waits for the list to appear
 //   Redis failing         → Postgres directly; never an error because of the cache
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { isAppError } from '../../../shared/errors';
 import { luaCommand } from '../../../shared/lua';
 import type { KeyBuilder } from '../../../shared/keys';
-import { activityMember } from './activity';
+import { activityCap, activityMember } from './activity';
 import { DEFAULT_TTL_RULE, retuneTtl, ttlFor, type TtlRule } from './dynamic-ttl';
 import { parseMeta, type CacheInternals, type Counter, type Meta } from './internals';
 import { commentKeys, type CommentKeys } from './keys';
@@ -40,6 +40,11 @@ export interface CommentCacheOptions {
   random?: () => number;
 }
 
+/** activity.lua as ioredis adds it to pipelines (luaCommand defines it on the client). */
+interface ActivityCommand {
+  cc_activity(key: string, now: number, member: string, windowMs: number, cap: number): ChainableCommander & ActivityCommand;
+}
+
 export type ReadSource = 'hit' | 'stale' | 'load' | 'waited' | 'db';
 
 export interface ReadResult {
@@ -66,7 +71,7 @@ export class CommentCache {
   private readonly lock: RedisLock;
   private readonly flight = new SingleFlight<string>();
   private readonly fill: (keys: string[], args: Array<string | number>) => Promise<number>;
-  private readonly readScript: (keys: string[], args: Array<string | number>) => Promise<[number, string[]]>;
+  private readonly activityCap: number;
   private readonly local = {} as CacheStats;
   private readonly pendingInvalidations = new Set<number>();
   private readonly background = new Set<Promise<unknown>>();
@@ -86,7 +91,9 @@ export class CommentCache {
     this.random = opts.random ?? Math.random;
     this.lock = createRedisLock(this.redis);
     this.fill = luaCommand<number>(this.redis, 'cc_fill', new URL('./fill.lua', import.meta.url), 2);
-    this.readScript = luaCommand<[number, string[]]>(this.redis, 'cc_read', new URL('./read.lua', import.meta.url), 2);
+    // Defined on the client so pipelines carry it too (read() sends it beside the LRANGE).
+    luaCommand<number>(this.redis, 'cc_activity', new URL('./activity.lua', import.meta.url), 1);
+    this.activityCap = activityCap(this.rule);
     this.internals = {
       redis: this.redis,
       store: this.store,
@@ -114,11 +121,18 @@ export class CommentCache {
     if (this.pendingInvalidations.size && !(await this.flushInvalidation(postId))) {
       return this.fromDb(postId);
     }
+    const now = this.now();
     let activity: number;
     let items: string[];
     try {
-      // One round trip: record this read in the activity window, count it, and fetch the list.
-      [activity, items] = await this.readScript([this.keys.activity(postId), this.keys.list(postId)], [this.now(), activityMember(this.now()), this.rule.windowMs]);
+      // One round trip: record this read in the activity window and count it (activity.lua), and
+      // fetch the list with a plain LRANGE beside it, so the comments never pass through Lua.
+      const pipe = this.redis.pipeline() as ChainableCommander & ActivityCommand;
+      const replies = await pipe.cc_activity(this.keys.activity(postId), now, activityMember(now), this.rule.windowMs, this.activityCap).lrange(this.keys.list(postId), 0, -1).exec();
+      const failed = replies?.find(([err]) => err);
+      if (!replies || failed) throw failed?.[0] ?? new Error('pipeline discarded');
+      activity = replies[0]![1] as number;
+      items = replies[1]![1] as string[];
     } catch {
       return this.fromDb(postId);
     }
@@ -126,7 +140,6 @@ export class CommentCache {
     const meta = parseMeta(items[0]);
     if (meta) {
       const comments = parseComments(items);
-      const now = this.now();
       if (now < meta.exp) {
         this.count('hits');
         if (this.xfetchBeta && shouldRefreshEarly(now, meta.exp, meta.delta, this.xfetchBeta, this.random)) {

@@ -6,7 +6,7 @@ import type { Comment, NewComment } from '../src/store';
 /**
  * 1. Insert into Postgres first (c.store.insert): the comment exists once the database has it.
  * 2. Then ONE MULTI on Redis:
- *    - queueActivity(tx, c.keys.activity(postId), c.now(), c.rule)   (activity.ts: 4 replies, count at index 2)
+ *    - queueActivity(tx, c.keys.activity(postId), c.now(), c.rule)   (activity.ts: ACTIVITY_REPLIES replies, the count at ACTIVITY_COUNT_INDEX)
  *    - INCR + PEXPIRE c.keys.version(postId) (VERSION_TTL_MS): a loader that read Postgres before this
  *      insert will then skip filling the list (fill.lua compares the version)
  *    - RPUSHX the comment's JSON onto c.keys.list(postId): append only when the list is cached

@@ -53,6 +53,14 @@ describe('exercise 1: the dynamic TTL rule', () => {
     expect(await cache.pttl(postId)).toBeGreaterThan(cold.ttlMs + 60_000);
     expect(cache.localStats().ttl_changes).toBe(2); // cold → warm → hot
     expect(store.reads).toBeGreaterThanOrEqual(1);
+
+    // Past the top tier more events cannot change the TTL: the log keeps the newest `hot.minActivity`.
+    for (let i = 0; i < 30; i++) {
+      c.advance(100);
+      await cache.read(postId);
+    }
+    expect(await ctx.redis.zcard(cache.keys.activity(postId))).toBe(hot.minActivity);
+    expect((await cache.read(postId)).tier).toBe('hot');
   });
 
   it('and falls again once the activity leaves the sliding window (injected clock)', async () => {
