@@ -295,6 +295,7 @@ describe('exercise 4: Redis down — local counters, then resync', () => {
     const b = await createBreaker({ name: 'cold-start', redis: conn, subscriber: sub, keys, now: () => T0 });
     const failed = new Promise<Error>((resolve) => b.once('error', resolve));
     const check = new Redis(server.url, { lazyConnect: true });
+    const otherConn = new Redis(server.url, { ...breakerRedisOptions, lazyConnect: true });
     try {
       expect(b.mode).toBe('local');
       expect((await b.acquire()).decision).toBe('allow');
@@ -303,14 +304,15 @@ describe('exercise 4: Redis down — local counters, then resync', () => {
       await Promise.race([waitFor(() => b.mode === 'redis', { what: 'resync', timeoutMs: 15_000 }), failed.then((e) => Promise.reject(e))]);
       // The SUBSCRIBE queued while Redis was away reaches it on reconnect: b hears the next transition.
       await waitFor(async () => ((await check.pubsub('NUMSUB', b.keyNames.channel)) as [string, number])[1] === 1, { what: 'the subscription' });
-      const other = await createBreaker({ name: 'cold-start', redis: new Redis(server.url, breakerRedisOptions), keys, now: () => T0 });
+      await otherConn.connect();
+      const other = await createBreaker({ name: 'cold-start', redis: otherConn, keys, now: () => T0 });
       await other.forceOpen('after the outage');
       await waitFor(() => b.current.reason === 'after the outage', { what: 'b to hear the broadcast' });
       expect(b.current.state).toBe('open');
       await other.close();
     } finally {
       await b.close();
-      for (const c of [conn, sub, check]) c.disconnect();
+      for (const c of [conn, sub, check, otherConn]) c.disconnect();
     }
   });
 });
