@@ -16,6 +16,11 @@ export function firstMermaidBlock(markdown: string): string | undefined {
 }
 
 async function main(): Promise<number> {
+  const asked = process.env.PUPPETEER_EXECUTABLE_PATH;
+  if (asked && !existsSync(asked)) {
+    console.error(pc.red(`PUPPETEER_EXECUTABLE_PATH is ${asked}, which does not exist.`) + '\nPoint it at a Chrome/Chromium binary, or unset it to use the system Chromium.');
+    return 2;
+  }
   const browser = CHROMIUM_CANDIDATES.find((p) => p && existsSync(p));
   if (!browser) {
     console.error(
