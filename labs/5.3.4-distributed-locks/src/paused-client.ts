@@ -37,7 +37,7 @@ export async function pausedClient(deps: { redis: Redis; pg: pg.Pool; keys: KeyB
   // A has checked the seat is free… and stalls. We wait until Redis has expired its lease.
   await waitFor(async () => (await deps.redis.exists(locks.lockKey(resource))) === 0, { what: "A's lease to expire", timeoutMs: 5_000 });
 
-  const b = await locks.acquire(resource, { ttlMs: 1_000 });
+  const b = await locks.acquire(resource, { ttlMs: 5_000 });
   await assignSeat(deps.pg, eventId, 'B', b.fence, fencing);
   await b.release();
 
