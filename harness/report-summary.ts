@@ -1,4 +1,4 @@
-// `npm run report [-- other.json …]`: every lab's ratios in one table, this machine beside any other
+// `npm run report [-- other.json …]`: every lab's ratios in one table, docs/reports beside any other
 // machines' reports given as files, plus one SVG bar chart per ratio.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,7 +46,9 @@ export interface Summary {
 }
 
 export function summarize(local: Report[], others: LabeledReport[]): Summary {
-  const all: LabeledReport[] = [...local.map((report) => ({ source: `this machine (${machineLabel(report)})`, report })), ...others];
+  // Local reports are labelled by the machine that measured them: after a fresh clone that is the
+  // reference machine, until `npm run bench` replaces them with this one's.
+  const all: LabeledReport[] = [...local.map((report) => ({ source: `docs/reports (${machineLabel(report)})`, report })), ...others];
   const sources = [...new Set(all.map((x) => x.source))];
   const labs = [...new Set(all.map((x) => x.report.lab))].sort(compareLabIds);
   const lines = ['# Benchmark summary', '', `Sources: ${sources.map((s) => `**${s}**`).join(', ')}.`, ''];
