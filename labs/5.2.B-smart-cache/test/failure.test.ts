@@ -89,6 +89,8 @@ describe('Redis outage: L1 + loader, then recovery by itself', () => {
     );
     expect(cache.breaker.state).toBe('closed');
     expect((await cache.health()).status).toBe('up');
+    // Invalidations other instances sent while we were cut off are lost: the bus's reconnect empties L1.
+    await waitFor(() => cache.l1!.get('default', 'p:1') === undefined, { what: 'L1 to start afresh after the reconnect' });
   });
 
   it('a stalled Redis (no answers) trips the breaker through command timeouts, then recovers', async () => {
