@@ -1,4 +1,8 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deployment } from '../src/deployment';
+import type { FlusherChildArgs } from './flusher-child';
 import { createFlusher, backlog, queueKey, GROUP } from '../src/write-behind-queue';
 import { dbPrice, openLab, type Lab } from './helpers';
 
@@ -9,6 +13,28 @@ beforeAll(async () => {
 afterAll(() => lab.dispose());
 
 const version = async (id: number) => (await lab.ctx.pg.query<{ version: number }>('SELECT version FROM products WHERE id = $1', [id])).rows[0]!.version;
+/**
+ * Runs a flusher in its own OS process, lets it freeze at `stage` of its batch, and SIGKILLs it there:
+ * a real crash (its Postgres connection and open transaction die with it), not a simulated one.
+ */
+async function killFlusherAt(d: Deployment, stage: FlusherChildArgs['stage'], consumer: string): Promise<void> {
+  const child = fork(fileURLToPath(new URL('./flusher-child.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const reply = await new Promise<{ type: string; message?: string }>((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`the flusher process exited (code ${code}) before reaching ${stage}`)));
+      const args: FlusherChildArgs = { redisUrl: lab.ctx.services.redis.url, databaseUrl: lab.ctx.services.postgres.url, schema: lab.ctx.schema, prefix: d.keys.prefix, lab: d.keys.lab, consumer, stage };
+      child.send(args);
+    });
+    if (reply.type === 'error') throw new Error(reply.message);
+    if (reply.type !== 'paused') throw new Error(`the flusher finished its round without reaching ${stage}: apply the batch in one transaction on a pool client (pool.connect())`);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
 const ledger = async () => Number((await lab.ctx.pg.query<{ n: string }>('SELECT count(*) AS n FROM write_behind_applied')).rows[0]!.n);
 
 describe('exercise 4: write-behind flush and ack', () => {
@@ -70,6 +96,31 @@ describe('exercise 4: write-behind flush and ack', () => {
     expect(await version(33)).toBe(startVersion + 3);
     expect(await dbPrice(lab.ctx, 33)).toBe(33_003);
   });
+
+  for (const stage of ['mid-batch', 'after-commit'] as const) {
+    it(`a flusher process SIGKILLed ${stage === 'mid-batch' ? 'mid-batch (3 of 5 UPDATEs done, not committed)' : 'after its COMMIT, before its XACK'}: nothing lost, nothing applied twice`, async () => {
+      await lab.ctx.pg.query('TRUNCATE write_behind_applied');
+      const d = lab.deploy('write-behind');
+      const s = await d.instance();
+      const id = stage === 'mid-batch' ? 36 : 37;
+      const startVersion = await version(id);
+      for (let i = 1; i <= 5; i++) await s.write(id, { priceCents: id * 1000 + i });
+
+      await killFlusherAt(d, stage, 'doomed');
+      const pending = (await lab.ctx.redis.xpending(queueKey(d.keys), GROUP)) as [number, ...unknown[]];
+      expect(pending[0]).toBe(5); // delivered to the dead consumer, never acked
+      // mid-batch: its transaction died with its connection; after-commit: all 5 are in Postgres already.
+      expect(await ledger()).toBe(stage === 'mid-batch' ? 0 : 5);
+
+      const next = createFlusher({ redis: lab.ctx.redis, pool: lab.ctx.pg, keys: d.keys, consumer: 'survivor', claimIdleMs: 0 });
+      expect(await next.flushOnce()).toBe(5);
+      expect(await next.flushOnce()).toBe(0);
+      expect(await version(id)).toBe(startVersion + 5); // each write exactly once
+      expect(await dbPrice(lab.ctx, id)).toBe(id * 1000 + 5);
+      expect(await ledger()).toBe(5);
+      expect(await backlog(lab.ctx.redis, d.keys)).toBe(0);
+    });
+  }
 
   it('the worker loop drains the queue by itself', async () => {
     const d = lab.deploy('write-behind');
