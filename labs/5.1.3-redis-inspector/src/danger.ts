@@ -26,6 +26,17 @@ export function dangerReason(args: string[]): string | undefined {
     case 'SCRIPT':
     case 'FUNCTION':
       return sub === 'FLUSH' ? `${name} FLUSH deletes every loaded ${name === 'SCRIPT' ? 'script' : 'function'}` : undefined;
+    case 'EVAL':
+    case 'EVAL_RO': {
+      // A script may call any of the above: look for one named as a string inside it (KEYS[1] is not a call).
+      const called = /(['"])(flushall|flushdb|shutdown|debug|keys|config|swapdb|replicaof|slaveof)\1/i.exec(args[1] ?? '');
+      return called ? `${name} runs a script that calls ${called[2]!.toUpperCase()}` : undefined;
+    }
+    case 'EVALSHA':
+    case 'EVALSHA_RO':
+    case 'FCALL':
+    case 'FCALL_RO':
+      return `${name} runs server-side code this tool cannot read, so it cannot tell what it does`;
     default:
       return undefined;
   }

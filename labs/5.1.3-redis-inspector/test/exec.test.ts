@@ -67,13 +67,13 @@ describe('exercise 5: refuse dangerous commands without --force', () => {
   afterAll(() => priv.dispose());
 
   it('names the danger of each dangerous command', () => {
-    for (const args of [['FLUSHALL'], ['flushdb', 'ASYNC'], ['SHUTDOWN'], ['CONFIG', 'SET', 'maxmemory', '1'], ['config', 'set', 'x', 'y'], ['DEBUG', 'SLEEP', '1'], ['KEYS', '*']]) {
+    for (const args of [['FLUSHALL'], ['flushdb', 'ASYNC'], ['SHUTDOWN'], ['CONFIG', 'SET', 'maxmemory', '1'], ['config', 'set', 'x', 'y'], ['DEBUG', 'SLEEP', '1'], ['KEYS', '*'], ['EVAL', "return redis.call('FLUSHALL')", '0'], ['eval', 'return redis.call("keys", "*")', '0'], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'], ['FCALL', 'f', '0']]) {
       expect(dangerReason(args), args.join(' ')).toMatch(/\w{6,}/);
     }
   });
 
   it('lets everyday commands through', () => {
-    for (const args of [['GET', 'k'], ['CONFIG', 'GET', 'maxmemory'], ['SCAN', '0'], ['HGETALL', 'h'], ['INFO'], ['MEMORY', 'USAGE', 'k']]) {
+    for (const args of [['GET', 'k'], ['CONFIG', 'GET', 'maxmemory'], ['SCAN', '0'], ['HGETALL', 'h'], ['INFO'], ['MEMORY', 'USAGE', 'k'], ['EVAL', "return redis.call('GET', KEYS[1])", '1', 'k']]) {
       expect(dangerReason(args), args.join(' ')).toBeUndefined();
     }
   });
