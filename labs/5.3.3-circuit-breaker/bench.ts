@@ -1,16 +1,20 @@
 // `npm run bench 5.3.3`: (1) what a breaker adds to a call of a fast in-process function — none,
 // opossum (in-process, the anchor), the shared Redis breaker with a 1 s local view and reading Redis on
-// every call; closed and open. (2) How long after a downstream starts failing every one of 3 instances
-// refuses calls, and how many failing calls they made meanwhile: shared breaker vs 3 opossums.
+// every call; closed and open. (2) How long after a downstream starts failing every one of 3 forked
+// processes refuses calls, and how many failing calls they made meanwhile: shared breaker vs 3 opossums.
 import CircuitBreaker from 'opossum';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { LatencyRecorder, type LatencyStats } from '../../harness/latency';
 import { latencyMetric, ratio, type Metric } from '../../harness/report';
 import { listen } from '../../shared/http';
-import { breakerRedisOptions, createBreaker, type RedisCircuitBreaker } from './src/breaker';
-import { callDownstream, createDownstream, setBehaviour } from './src/downstream';
+import { breakerRedisOptions, createBreaker } from './src/breaker';
+import { createDownstream, setBehaviour } from './src/downstream';
+import type { Variant } from './bench-caller';
+import { startFleet } from './bench-fleet';
 
-const INSTANCES = 3;
+const PROCESSES = 3;
+/** A process not refused by then counts as refused at this time (and the round says so in the notes). */
+const GIVE_UP_MS = 10_000;
 const MIN_VOLUME = 20;
 
 export async function runBench({ ctx, quick, progress }: BenchApi): Promise<BenchResult> {
@@ -54,43 +58,55 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   );
   for (const b of [viewed, readEach, open]) await b.close();
 
-  // ---- 2. from the downstream failing to every instance refusing ---------------------------------
+  // ---- 2. from the downstream failing to every process refusing ----------------------------------
   const downstream = createDownstream();
   const service = await listen(downstream.app);
   const rounds = quick ? 3 : 10;
-  const variants: Array<[string, () => Promise<Caller[]>]> = [
-    ['redis breaker + pub/sub', () => redisCallers(ctx, service.url, true)],
-    ['redis breaker, no pub/sub', () => redisCallers(ctx, service.url, false)],
-    ['3 × opossum (each on its own)', async () => opossumCallers(service.url)],
+  const variants: Array<[string, Variant]> = [
+    ['redis breaker + pub/sub', 'redis-pubsub'],
+    ['redis breaker, no pub/sub', 'redis'],
+    [`${PROCESSES} × opossum (each on its own)`, 'opossum'],
   ];
   const results = new Map<string, { ms: number[]; failed: number[] }>();
-  const bar2 = progress('downstream fails → all refuse (rounds × variants)', rounds * variants.length);
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, build] of variants) {
-      await setBehaviour(service.url, { failureRate: 0 });
-      const callers = await build();
-      const res = await untilAllRefuse(callers, () => setBehaviour(service.url, { failureRate: 1 }));
-      for (const c of callers) await c.close();
-      const entry = results.get(name) ?? { ms: [], failed: [] };
-      entry.ms.push(res.ms);
-      entry.failed.push(res.failed);
-      results.set(name, entry);
-      bar2.increment();
+  const name = 'bench-propagation';
+  let gaveUp = 0;
+  // Resets the shared state between rounds (the callers read it when they arm).
+  const resetter = await createBreaker({ name, redis: ctx.newRedis(breakerRedisOptions), keys: ctx.keys });
+  const fleet = await startFleet(PROCESSES);
+  try {
+    const bar2 = progress(`downstream fails → all ${PROCESSES} processes refuse (rounds × variants)`, rounds * variants.length);
+    for (let r = 0; r < rounds; r++) {
+      for (const [label, variant] of variants) {
+        await setBehaviour(service.url, { failureRate: 0 });
+        await resetter.reset('bench round');
+        const arm = { variant, name, downstreamUrl: service.url, redisUrl: ctx.services.redis.url, prefix: ctx.keys.prefix, lab: ctx.keys.lab, minVolume: MIN_VOLUME, giveUpMs: GIVE_UP_MS };
+        const res = await fleet.round(arm, () => setBehaviour(service.url, { failureRate: 1 }));
+        gaveUp += res.refusedAt.filter((at) => at === undefined).length;
+        const last = Math.max(...res.refusedAt.map((at) => at ?? res.t0 + GIVE_UP_MS));
+        const entry = results.get(label) ?? { ms: [], failed: [] };
+        entry.ms.push(Math.round((last - res.t0) * 10) / 10);
+        entry.failed.push(res.failed.reduce((a, b) => a + b, 0));
+        results.set(label, entry);
+        bar2.increment();
+      }
     }
+    bar2.stop();
+  } finally {
+    fleet.close();
+    await resetter.close();
+    await service.close();
   }
-  bar2.stop();
-  await service.close();
   const summary = new Map<string, { p50: number; failedP50: number }>();
   for (const [name, { ms, failed }] of results) {
-    metrics.push({ name: `downstream fails → all ${INSTANCES} instances refuse: ${name}`, unit: 'ms', p50: pct(ms, 50), p90: pct(ms, 90), p99: pct(ms, 99), max: Math.max(...ms) });
+    metrics.push({ name: `downstream fails → all ${PROCESSES} processes refuse: ${name}`, unit: 'ms', p50: pct(ms, 50), p90: pct(ms, 90), p99: pct(ms, 99), max: Math.max(...ms) });
     metrics.push({ name: `failing calls made before all refuse: ${name}`, unit: 'calls', p50: pct(failed, 50), max: Math.max(...failed) });
     summary.set(name, { p50: pct(ms, 50), failedP50: pct(failed, 50) });
   }
   const shared = summary.get('redis breaker + pub/sub')!;
-  const alone = summary.get('3 × opossum (each on its own)')!;
+  const alone = summary.get(`${PROCESSES} × opossum (each on its own)`)!;
   ratios.push(
     ratio('opossum_all_refusing_ms / redis_all_refusing_ms (p50)', alone.p50 / shared.p50, { atLeast: 1.5 }, 'a shared window trips on everybody\'s failures'),
-    ratio('opossum_failed_calls / redis_failed_calls (p50)', alone.failedP50 / shared.failedP50, { atLeast: 2 }, `≈ ${INSTANCES}: each in-process breaker needs its own ${MIN_VOLUME} failures`),
+    ratio('opossum_failed_calls / redis_failed_calls (p50)', alone.failedP50 / shared.failedP50, { atLeast: 2 }, `≈ ${PROCESSES}: each in-process breaker needs its own ${MIN_VOLUME} failures`),
   );
 
   return {
@@ -98,70 +114,11 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     ratios,
     notes: [
       `Overhead: ${iterations.toLocaleString()} calls of an async function returning 42, every variant interleaved call by call (a, b, c, … a, b, c) so machine load hits all alike. The Redis breaker is closed with a fresh local view, so a call costs one EVALSHA (record); "read Redis on every call" (localViewTtlMs 0) adds the admit script.`,
-      `Propagation: ${INSTANCES} instances in this process, each with its own Redis connections, start calling a loopback HTTP downstream in a loop (2 ms apart) at t0, when it has just started failing every call, with an empty window. Measured: t0 → the moment each instance has refused a call, the slowest of the three; and the failing calls that reached the downstream meanwhile. ${rounds} rounds per variant; rules: ≥ ${MIN_VOLUME} calls and ≥ 50 % failing in a 10 s window.`,
+      `Propagation: ${PROCESSES} forked OS processes, each with its own breaker (the shared one on its own Redis connections and, for pub/sub, its own subscriber; or its own in-process opossum, which sees only its own failures), armed with an empty window and a warm keep-alive connection to a loopback HTTP downstream. The parent switches the downstream to failing every call, stamps t0 on its monotonic clock and tells every process to go; each calls in a loop (2 ms apart) and reports over IPC the moment it is first refused, stamped on arrival in the parent. Measured: t0 → the last of the ${PROCESSES} arrivals (so it includes two IPC hops, go and refused, the same for every variant); and the failing calls the processes made meanwhile. ${rounds} rounds per variant${gaveUp ? `; ${gaveUp} process-rounds were not refused within ${GIVE_UP_MS / 1000} s and count as ${GIVE_UP_MS / 1000} s` : ''}; rules: ≥ ${MIN_VOLUME} calls and ≥ 50 % failing in a 10 s window.`,
       'Latency percentiles of the overhead rows are for one call with nothing else in flight; the p99/max columns on a shared 2-core machine include scheduler stalls.',
       'Without pub/sub an instance still learns the state from its very next record reply, so under steady traffic the gap is one call; pub/sub matters for instances that are idle or slow when the breaker opens (and for admin actions).',
     ],
   };
-}
-
-interface Caller {
-  call(): Promise<'ok' | 'failed' | 'refused'>;
-  close(): Promise<void>;
-}
-
-async function redisCallers(ctx: BenchApi['ctx'], url: string, pubsub: boolean): Promise<Caller[]> {
-  const name = `bench-propagation-${pubsub ? 'pubsub' : 'nopubsub'}`;
-  const callers: Caller[] = [];
-  for (let i = 0; i < INSTANCES; i++) {
-    const b: RedisCircuitBreaker = await createBreaker({
-      name,
-      redis: ctx.newRedis(breakerRedisOptions),
-      subscriber: pubsub ? ctx.newRedis() : undefined,
-      keys: ctx.keys,
-      minVolume: MIN_VOLUME,
-      coolDownMs: 60_000,
-    });
-    if (i === 0) await b.reset('bench round');
-    callers.push({
-      call: () => b.call(async () => (await callDownstream(url), 'ok' as const), ({ reason }) => (reason === 'open' ? 'refused' : 'failed')),
-      close: () => b.close(),
-    });
-  }
-  return callers;
-}
-
-function opossumCallers(url: string): Caller[] {
-  return Array.from({ length: INSTANCES }, () => {
-    const b = new CircuitBreaker(() => callDownstream(url), { timeout: false, errorThresholdPercentage: 50, volumeThreshold: MIN_VOLUME, resetTimeout: 60_000, rollingCountTimeout: 10_000, rollingCountBuckets: 10 });
-    return {
-      call: () => b.fire().then(
-        () => 'ok' as const,
-        () => (b.opened ? 'refused' : 'failed'),
-      ),
-      close: async () => b.shutdown(),
-    };
-  });
-}
-
-/** Breaks the downstream, runs every caller in a loop, and stops once each caller has been refused. */
-async function untilAllRefuse(callers: Caller[], breakIt: () => Promise<unknown>): Promise<{ ms: number; failed: number }> {
-  await breakIt();
-  const brokenAt = performance.now();
-  let failed = 0;
-  const refusedAt: number[] = [];
-  await Promise.all(
-    callers.map(async (c, i) => {
-      while (refusedAt[i] === undefined && performance.now() - brokenAt < 10_000) {
-        const outcome = await c.call();
-        if (outcome === 'failed') failed++;
-        if (outcome === 'refused') refusedAt[i] = performance.now();
-        else await new Promise((r) => setTimeout(r, 2));
-      }
-    }),
-  );
-  const last = Math.max(...callers.map((_, i) => refusedAt[i] ?? brokenAt + 10_000));
-  return { ms: Math.round((last - brokenAt) * 10) / 10, failed };
 }
 
 /** Calls each function once per round, in turn, so all of them see the same machine. */
