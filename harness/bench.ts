@@ -4,6 +4,7 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import { createContext, deleteByPrefix, quoteIdent, type LabContext } from './context';
+import { servicesFor } from './define-lab';
 import { loadLab, type LabEntry } from './labs';
 import { progressBar } from './progress';
 import { machineInfo, writeReport, type Report } from './report';
@@ -14,10 +15,11 @@ export async function runBench(entry: LabEntry, argv: string[]): Promise<Report>
   if (!def.bench) throw new UsageError(`lab ${entry.id} has no benchmark`);
   const quick = argv.includes('--quick');
   const safe = def.id.replace(/[^a-zA-Z0-9]/g, '_').toLowerCase();
-  const ctx = await createContext({ lab: def.id, prefix: `bench:${def.id}:`, schema: `bench_${safe}`, cleanup: true, services: def.services });
+  const services = servicesFor(def, 'bench');
+  const ctx = await createContext({ lab: def.id, prefix: `bench:${def.id}:`, schema: `bench_${safe}`, cleanup: true, services });
   process.once('SIGINT', () => void ctx.dispose().finally(() => process.exit(130)));
   try {
-    await startClean(ctx, (def.services ?? ['redis', 'postgres']).includes('postgres'));
+    await startClean(ctx, services.includes('postgres'));
     console.error(pc.bold(`bench ${def.id} — ${def.title}${quick ? ' (quick)' : ''}`));
     const result = await def.bench({ ctx, quick, argv: argv.filter((a) => a !== '--quick'), progress: progressBar });
     const report: Report = {

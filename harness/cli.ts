@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import { AppError, NotImplementedError } from '../shared/errors';
 import { runBench } from './bench';
 import { createContext } from './context';
+import { servicesFor } from './define-lab';
 import { runGrade } from './grade';
 import { ImplNotFoundError, implDirFor } from './impl-resolve.mjs';
 import { labSchema } from './lab-schema';
@@ -62,7 +63,7 @@ program
       await serveLab(def, rest.slice(1));
       return;
     }
-    const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: def.services });
+    const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: servicesFor(def, 'run', rest) });
     const stop = () => {
       void ctx.dispose().finally(() => process.exit(130));
     };

@@ -45,8 +45,43 @@ export interface LabDefinition {
   serve?(ctx: LabContext, argv: string[]): Promise<ServeResult>;
   /** The benchmark; the harness writes its report. */
   bench?(api: BenchApi): Promise<BenchResult>;
-  /** Which services the lab needs (default both); a Redis-only lab runs without Postgres. */
-  services?: ServiceName[];
+  /**
+   * Which services the lab needs (default both); a Redis-only lab runs without Postgres. A list means
+   * every command; an object names them per command, e.g. a Redis-only demo whose bench compares with
+   * Postgres: `{ run: ['redis'], bench: ['redis', 'postgres'] }`.
+   */
+  services?: ServiceName[] | ServicesByCommand;
+}
+
+/**
+ * Services per command. A command left out needs both, except a subcommand of `run` (the first
+ * argument after the id, e.g. `join` in `npm run lab 5.1.2 -- join`), which needs what `run` needs
+ * unless it is named here itself.
+ */
+export interface ServicesByCommand {
+  /** `npm run lab <id> [-- args]`: the demo and its subcommands. */
+  run?: ServiceName[];
+  /** `npm run lab <id> -- serve`. */
+  serve?: ServiceName[];
+  /** `npm run bench <id>`. */
+  bench?: ServiceName[];
+  /** A subcommand of `run`, by name. */
+  [subcommand: string]: ServiceName[] | undefined;
+}
+
+export type LabCommand = 'run' | 'serve' | 'bench';
+
+const BOTH: ServiceName[] = ['redis', 'postgres'];
+
+/** The services one command of a lab needs (`argv` is what `run` gets, for its subcommand). */
+export function servicesFor(def: Pick<LabDefinition, 'services'>, command: LabCommand, argv: string[] = []): ServiceName[] {
+  const declared = def.services;
+  if (!declared) return BOTH;
+  if (Array.isArray(declared)) return declared;
+  if (command !== 'run') return declared[command] ?? BOTH;
+  const sub = argv[0];
+  const own = sub && sub !== 'serve' && sub !== 'bench' ? declared[sub] : undefined;
+  return own ?? declared.run ?? BOTH;
 }
 
 export function defineLab(def: LabDefinition): LabDefinition {

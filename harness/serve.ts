@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { listen } from '../shared/http';
 import { createContext } from './context';
-import type { LabDefinition } from './define-lab';
+import { servicesFor, type LabDefinition } from './define-lab';
 import { labSchema } from './lab-schema';
 import { UsageError } from './usage-error';
 
@@ -11,7 +11,7 @@ export async function serveLab(def: LabDefinition, argv: string[]): Promise<void
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '3000' } }, strict: false });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
-  const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: def.services });
+  const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: servicesFor(def, 'serve') });
   const served = await def.serve!(ctx, argv);
   const { app, close, attach } = typeof served === 'function' ? { app: served, close: undefined, attach: undefined } : served;
   const server = await listen(app, port);

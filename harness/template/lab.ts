@@ -7,6 +7,7 @@ export default defineLab({
   id: '__LAB_ID__',
   title: '__LAB_TITLE__',
   summary: 'A page-visit counter: INCR for totals, a HyperLogLog for unique visitors.',
+  // Every command needs Redis only; per command instead: { run: ['redis'], bench: ['redis', 'postgres'] }.
   services: ['redis'],
   async run(ctx) {
     const visits = createVisitCounter(ctx.redis, ctx.keys);

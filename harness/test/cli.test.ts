@@ -41,6 +41,23 @@ describe.concurrent('workbook CLI', () => {
     expect(out).not.toMatch(/\n\s+at /);
   });
 
+  // 5.1.1 declares `services: { run: ['redis'], bench: ['redis', 'postgres'] }`: each command asks for its own.
+  it('with Postgres unreachable, a Redis-only demo still runs', async () => {
+    const { code, out } = await cli(['lab', '5.1.1'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' });
+    expect(code).toBe(0);
+    expect(out).toMatch(/updates received on the channel/);
+    expect(out).not.toContain('PostgreSQL');
+  });
+
+  it('with Postgres unreachable, a bench that compares with Postgres exits 2 naming it, before measuring', async () => {
+    const { code, out } = await cli(['bench', '5.1.1', '--quick'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' });
+    expect(code).toBe(2);
+    expect(out).toContain('PostgreSQL is not answering at postgres://postgres@127.0.0.1:1/test');
+    expect(out).not.toContain('bench 5.1.1 —'); // nothing started: the header comes after the services
+    expect(out).not.toContain('load Redis');
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+
   it('services prints what it found', async () => {
     const { code, out } = await cli(['services']);
     expect(code).toBe(0);
