@@ -1,8 +1,10 @@
 import { Writable } from 'node:stream';
 import express from 'express';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
+import { startRedisServer } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { listen, type Listening } from '../../../shared/http';
 import { createGateway, type Gateway } from '../src/app';
@@ -80,6 +82,51 @@ describe('admin controls: HTTP routes behind a role, and the CLI', () => {
       await expect(breakerCommand(ctx, ['open'])).rejects.toThrow(/usage/);
     } finally {
       console.log = log;
+    }
+  });
+});
+
+describe('admin HTTP while Redis is unreachable', () => {
+  it('a force action is a 503 with the JSON error (an operator must reach everybody), and works again once Redis is back', async () => {
+    const redisServer = await startRedisServer();
+    const conn = new Redis(redisServer.url, breakerRedisOptions);
+    conn.on('error', () => {});
+    const gw = createGateway({ redis: conn, keys: ctx.keys, apiKeys: KEYS });
+    const srv = await listen(gw.app);
+    const call = (path: string, method = 'GET') =>
+      fetch(`${srv.url}${path}`, { method, headers: { 'content-type': 'application/json', 'x-api-key': 'admin-key' }, body: method === 'POST' ? JSON.stringify({ reason: 'maintenance' }) : undefined });
+    try {
+      expect(await (await call('/admin/breakers/payments')).json()).toMatchObject({ state: 'closed', mode: 'redis' });
+      const b = await gw.registry.get('payments');
+
+      await redisServer.stop();
+      await waitFor(() => conn.status !== 'ready', { what: 'the client to notice' });
+      const refused = await call('/admin/breakers/payments/open', 'POST');
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toEqual({ error: { code: 'redis_unavailable', message: 'cannot change breaker payments while Redis is unreachable' } });
+      // A breaker first used during the outage starts on local state, and refuses to be forced the same way.
+      const fresh = await call('/admin/breakers/refunds/open', 'POST');
+      expect(fresh.status).toBe(503);
+      expect(await fresh.json()).toMatchObject({ error: { code: 'redis_unavailable' } });
+
+      await redisServer.start();
+      // Only reads and calls switch a breaker to local state; a refused admin action leaves it on Redis.
+      expect(b.mode).toBe('redis');
+      await waitFor(() => conn.status === 'ready', { what: 'the client to reconnect', timeoutMs: 15_000 });
+      const opened = await call('/admin/breakers/payments/open', 'POST');
+      expect(opened.status).toBe(200);
+      expect(await opened.json()).toMatchObject({ state: 'open', forced: 'open', reason: 'maintenance', mode: 'redis' });
+      const check = new Redis(redisServer.url);
+      try {
+        expect(await check.hget(b.keyNames.state, 'forced')).toBe('open');
+      } finally {
+        check.disconnect();
+      }
+    } finally {
+      await srv.close();
+      await gw.close();
+      conn.disconnect();
+      await redisServer.dispose();
     }
   });
 });
