@@ -198,6 +198,18 @@ export class SmartCache {
     return { value: entry.value as T, source: 'loader' };
   }
 
+  /**
+   * The miss path of getOrSet alone, for a caller that has just looked (peek) and found nothing: no tier
+   * is read first. Concurrent callers share one loader run, in this process (single-flight) and across
+   * processes (the Redis lock; the others wake on the bus or poll L2). Every caller gets the entry that
+   * was stored; when the loader throws, every caller sharing that run gets its error and nothing is
+   * cached. Which caller's loader ran is for the caller to note (e.g. a flag its loader sets).
+   */
+  async fill<T>(key: string, loader: Loader<T>, opts?: CallOptions): Promise<Entry<T>> {
+    const ns = opts?.namespace === undefined ? this.d.namespace : this.ns(opts.namespace);
+    return (await this.loadShared(ns, sanitizeKey(key), loader, opts)) as Entry<T>;
+  }
+
   /** A fresh value if one is cached (stale ones too with `allowStale`), else undefined. No loader. */
   async get<T>(key: string, opts?: { namespace?: string; allowStale?: boolean }): Promise<T | undefined> {
     const p = await this.peek<T>(key, opts);

@@ -4,8 +4,13 @@
 // and, for cached ones, `Age` in seconds.
 // Stale-while-revalidate at the HTTP level: while ONE request regenerates an expired page, the others
 // get the stale copy; and when regenerating fails with a 5xx, the stale copy is served instead.
-import type { Request, RequestHandler, Response } from 'express';
-import type { SmartCache } from '../cache';
+// No stampede on a cold key: concurrent misses of one key share one run of the route. The first request
+// (the leader) runs it; the others wait for the answer it stores and get `X-Cache: MISS` with
+// `X-Cache-Shared: 1`. This is cache.fill, the miss path of getOrSet: single-flight in the process, the
+// Redis lock + bus wake-up across processes.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { NotImplementedError } from '../../../../shared/errors';
+import type { CallOptions, SmartCache } from '../cache';
 import type { Entry } from '../entry';
 
 export interface CachedResponse {
@@ -46,18 +51,92 @@ function skipReason(req: Request): string | undefined {
   return undefined;
 }
 
+/** The route's answer cannot be cached (not a 2xx string/Buffer sent with res.send, or none at all). */
+class UncacheableResponse extends Error {
+  constructor(readonly status: number) {
+    super(`response ${status} is not cacheable`);
+  }
+}
+
+/**
+ * Runs the rest of the route; the response goes out as the route writes it. Resolves with the answer
+ * when it is a cacheable 2xx, rejects (UncacheableResponse) otherwise, also when the response ends
+ * without res.send. `instead(status)` may answer in its place (returns true: then nothing is cached).
+ */
+function runRoute(res: Response, next: NextFunction, instead?: (status: number) => boolean): Promise<CachedResponse> {
+  return new Promise((resolve, reject) => {
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      // An object or number goes through res.json, which comes back here with the JSON string.
+      if ((typeof body === 'object' && body !== null && !ArrayBuffer.isView(body)) || typeof body === 'number' || typeof body === 'boolean') return send(body);
+      res.send = send;
+      const status = res.statusCode; // read before send: a conditional GET turns it into a 304
+      if (instead?.(status)) {
+        reject(new UncacheableResponse(status));
+        return res;
+      }
+      send(body);
+      if (status >= 200 && status < 300 && (typeof body === 'string' || Buffer.isBuffer(body))) resolve({ status, type: res.get('Content-Type'), body });
+      else reject(new UncacheableResponse(status));
+      return res;
+    };
+    res.once('close', () => reject(new UncacheableResponse(res.statusCode))); // res.end, a stream, a client gone
+    next();
+  });
+}
+
 export function responseCache(cache: SmartCache, opts: ResponseCacheOptions): RequestHandler {
   const namespace = opts.namespace ?? 'http';
   const now = opts.now ?? Date.now;
   const regenerating = new Set<string>();
+  const callOpts = (req: Request): CallOptions => ({ namespace, ttl: opts.ttl, grace: opts.grace, tags: opts.tags?.(req) });
 
-  const reply = (res: Response, entry: Entry<CachedResponse>, state: 'HIT' | 'STALE') => {
+  const reply = (res: Response, entry: Entry<CachedResponse>, state: 'HIT' | 'STALE' | 'MISS') => {
     const r = entry.value;
     res.status(r.status);
     res.setHeader('X-Cache', state);
     res.setHeader('Age', String(Math.max(0, Math.floor((now() - entry.createdAt) / 1000))));
     if (r.type) res.setHeader('Content-Type', r.type);
     res.end(r.body);
+  };
+
+  /** Runs the route for this request alone and caches a 2xx answer (nobody waits for it). */
+  const runAlone = (req: Request, res: Response, next: NextFunction, key: string, instead?: (status: number) => boolean) => {
+    res.setHeader('X-Cache', 'MISS');
+    runRoute(res, next, instead)
+      .then((value) => cache.set(key, value, callOpts(req)))
+      .catch(() => {});
+  };
+
+  /**
+   * Nothing cached: one request runs the route, the concurrent ones wait for the answer it stores.
+   * A leader whose answer is not a cacheable 2xx (a 4xx, a 5xx, a thrown error, no res.send) stored
+   * nothing; that answer was its own and is never handed to the waiters as if it were the page: each
+   * waiter runs the route itself (as nginx's proxy_cache_lock and Varnish's hit-for-miss do). A 503 from
+   * a hiccup then does not become 100 users' 503, and no more requests reach the database than before.
+   * Waiters in other processes notice the lock go away and one of them loads next.
+   */
+  const coldMiss = async (req: Request, res: Response, next: NextFunction, key: string) => {
+    let ran = false;
+    let closed = false;
+    res.once('close', () => (closed = true));
+    const load = () => {
+      ran = true;
+      if (closed) return Promise.reject(new UncacheableResponse(499)); // the client left while we waited
+      res.setHeader('X-Cache', 'MISS');
+      return runRoute(res, next);
+    };
+    let entry: Entry<CachedResponse>;
+    try {
+      entry = await cache.fill<CachedResponse>(key, load, callOpts(req));
+    } catch (err) {
+      if (ran) return; // the leader: its own answer has gone out
+      if (err instanceof NotImplementedError) return next(err); // an unfinished exercise must surface
+      return runAlone(req, res, next, key);
+    }
+    if (ran) return;
+    res.setHeader('X-Cache-Shared', '1');
+    reply(res, entry, 'MISS');
   };
 
   return async (req, res, next) => {
@@ -76,25 +155,17 @@ export function responseCache(cache: SmartCache, opts: ResponseCacheOptions): Re
     }
     const stale = found as { entry: Entry<CachedResponse>; state: 'fresh' | 'stale' } | undefined;
     if (stale?.state === 'fresh') return reply(res, stale.entry, 'HIT');
-    if (stale && regenerating.has(key)) return reply(res, stale.entry, 'STALE');
+    if (!stale) return coldMiss(req, res, next, key);
+    if (regenerating.has(key)) return reply(res, stale.entry, 'STALE');
 
+    // Stale: this request regenerates (one per process; the others get STALE meanwhile).
     regenerating.add(key);
     res.on('close', () => regenerating.delete(key));
-    res.setHeader('X-Cache', 'MISS');
-    const send = res.send.bind(res);
-    res.send = (body?: unknown) => {
-      res.send = send;
+    runAlone(req, res, next, key, (status) => {
       regenerating.delete(key);
-      if (res.statusCode >= 500 && stale) {
-        reply(res, stale.entry, 'STALE');
-        return res;
-      }
-      if (res.statusCode >= 200 && res.statusCode < 300 && (typeof body === 'string' || Buffer.isBuffer(body))) {
-        const value: CachedResponse = { status: res.statusCode, type: res.get('Content-Type'), body };
-        cache.set(key, value, { namespace, ttl: opts.ttl, grace: opts.grace, tags: opts.tags?.(req) }).catch(() => {});
-      }
-      return send(body);
-    };
-    next();
+      if (status < 500) return false;
+      reply(res, stale.entry, 'STALE'); // a 5xx while a stale copy exists: the stale copy is better
+      return true;
+    });
   };
 }
