@@ -11,7 +11,7 @@ import { responseCache } from '../src/http/response-cache';
 import { cacheRedisOptions, createCacheRedis, createCacheSubscriber } from '../src/redis-client';
 import { createService, type Service } from '../src/service/app';
 import { seed } from '../src/service/db';
-import { manualClock, scanAll } from './helpers';
+import { manualClock, scanAll, uniqueKey } from './helpers';
 
 let ctx: LabContext;
 let svc: Service;
@@ -128,6 +128,77 @@ describe('response cache middleware', () => {
     failing = true;
     const fallback = await get();
     expect([fallback.status, fallback.xcache, fallback.json]).toEqual([200, 'STALE', { version: 2 }]);
+  });
+});
+
+describe('response cache: concurrent cold misses share one run of the route', () => {
+  it('N concurrent cold requests for one /products URL: Postgres is queried once, all get the same body', async () => {
+    const queries: string[] = [];
+    // The real pool, counting what the service sends it (the repo only calls pool.query).
+    const counted = { query: (...args: Parameters<typeof ctx.pg.query>) => (queries.push(String(args[0])), ctx.pg.query(...args)) } as unknown as typeof ctx.pg;
+    const cold = await createService({ pg: counted, redis: ctx.newRedis(cacheRedisOptions({ commandTimeoutMs: 2000 })), subscriber: ctx.newRedis(), keyBase: ctx.keys.key('cold'), auth });
+    ctx.onDispose(() => cold.close());
+    const srv = await listen(cold.app);
+    ctx.onDispose(() => srv.close());
+    const N = 40;
+    // A slow database: the products table is locked until every request has missed the cache.
+    const holder = await ctx.pg.connect();
+    let locked = true;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+      const all = Promise.all(Array.from({ length: N }, () => call('/products?limit=6&category=music', { base: srv.url })));
+      await waitFor(() => (cold.cache.stats.snapshot().namespaces.http?.misses.l2 ?? 0) >= N && queries.length > 0, { what: 'every request to miss the cache' });
+      await holder.query('COMMIT');
+      locked = false;
+      const answers = await all;
+      expect(queries.filter((q) => q.includes('FROM products'))).toHaveLength(1);
+      expect(answers.every((a) => a.status === 200 && a.xcache === 'MISS')).toBe(true);
+      expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+      expect(answers[0]!.json.products).toHaveLength(6);
+      expect(answers.filter((a) => a.headers.get('x-cache-shared') === '1')).toHaveLength(N - 1);
+      const after = await call('/products?limit=6&category=music', { base: srv.url });
+      expect([after.xcache, after.text, queries.length]).toEqual(['HIT', answers[0]!.text, 1]);
+    } finally {
+      if (locked) await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
+
+  it.each([
+    ['a 503', (res: express.Response) => void res.status(503).json({ error: 'db hiccup' })],
+    ['a thrown error (express answers 500 with res.end)', () => {
+      throw new Error('db hiccup');
+    }],
+  ])('a leader that answers %s does not poison the waiters: each runs the route itself, nothing bad is cached', async (_label, fail) => {
+    const cache = await connectSmartCache(ctx.services.redis.url, { keyBase: ctx.keys.key(uniqueKey('mw-lead')), bus: false });
+    ctx.onDispose(() => cache.close());
+    let runs = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const app = express();
+    app.get('/list', responseCache(cache, { ttl: 60_000, namespace: 'http' }), async (_req, res) => {
+      const run = ++runs;
+      if (run === 1) {
+        await gate;
+        return fail(res);
+      }
+      res.json({ ok: true });
+    });
+    const srv = await listen(app);
+    ctx.onDispose(() => srv.close());
+    const N = 10;
+    const all = Promise.all(Array.from({ length: N }, () => call('/list', { base: srv.url })));
+    await waitFor(() => (cache.stats.snapshot().namespaces.http?.misses.l2 ?? 0) >= N && runs === 1, { what: 'every request to miss, the leader to be in the route' });
+    expect(runs).toBe(1); // the others wait for the leader
+    open();
+    const answers = await all;
+    expect(runs).toBe(N);
+    expect(answers.filter((a) => a.status >= 500)).toHaveLength(1);
+    const rest = answers.filter((a) => a.status < 500);
+    expect(rest.every((a) => a.status === 200 && a.xcache === 'MISS' && !a.headers.get('x-cache-shared') && a.text === '{"ok":true}')).toBe(true);
+    const after = await call('/list', { base: srv.url });
+    expect([after.status, after.xcache, after.text]).toEqual([200, 'HIT', '{"ok":true}']);
   });
 });
 

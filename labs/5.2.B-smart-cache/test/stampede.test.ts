@@ -63,4 +63,25 @@ describe('exercise 2: cross-process stampede protection', () => {
     const values = new Set(result.outcomes.map((o) => (o.ok ? o.value : '')));
     expect(values.size).toBe(1);
   });
+
+  it('the response cache: 100 concurrent cold requests to one URL across 2 processes → the route runs once', async () => {
+    const runsKey = ctx.keys.key('http-runs');
+    const actors = 100;
+    const result = await runRace({
+      module: new URL('./race-http-actor.ts', import.meta.url),
+      actors,
+      processes: 2,
+      args: { redisUrl: ctx.services.redis.url, keyBase: ctx.keys.key('sc-http-race'), runsKey, arrivedKey: ctx.keys.key('http-arrived'), actors },
+    });
+    const failure = result.outcomes.find((o) => !o.ok);
+    if (failure && !failure.ok) throw new Error(`actor ${failure.index} failed: ${failure.error}`);
+    expect(await ctx.redis.get(runsKey)).toBe('1');
+    const answers = result.outcomes.map((o) => (o.ok ? String(o.value) : ''));
+    const bodies = new Set(answers.map((a) => a.slice(a.indexOf(' {'))));
+    expect(bodies.size).toBe(1);
+    // One request ran the route (MISS); the others waited for its answer (MISS, shared), or came late (HIT).
+    expect(answers.filter((a) => a.startsWith('MISS {'))).toHaveLength(1);
+    expect(answers.filter((a) => a.startsWith('MISS shared {')).length).toBeGreaterThan(0);
+    expect(answers.every((a) => /^(MISS|MISS shared|HIT) \{/.test(a))).toBe(true);
+  });
 });
