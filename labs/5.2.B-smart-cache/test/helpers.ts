@@ -37,7 +37,9 @@ export async function makeCache(ctx: LabContext, opts: Partial<CacheOptions> & {
   const redis = rest.redis ?? ctx.newRedis(cacheRedisOptions({ commandTimeoutMs: 2000 }));
   const subscriber = bus === false ? undefined : ctx.newRedis({ maxRetriesPerRequest: null });
   const cache = createSmartCache({ keyBase: base ?? ctx.keys.key('sc'), redis, subscriber, ...rest });
-  await cache.start();
+  // The shared Redis is up, so this resolves as soon as the bus is subscribed; the long bound only
+  // matters on a loaded machine, where a bus message sent before SUBSCRIBE lands would be lost.
+  await cache.start(15_000);
   ctx.onDispose(() => cache.close());
   return cache;
 }
