@@ -77,8 +77,8 @@ export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptio
         retryAfterMs: Number(reply[4 + i * 4]),
         nextUnitMs: Number(reply[5 + i * 4]),
       }));
-      const retries = buckets.map((b) => b.retryAfterMs);
-      const retryAfterMs = allowed ? 0 : retries.includes(-1) ? -1 : Math.max(...retries);
+      let retryAfterMs = 0;
+      if (!allowed) for (const b of buckets) retryAfterMs = retryAfterMs < 0 || b.retryAfterMs < 0 ? -1 : Math.max(retryAfterMs, b.retryAfterMs);
       return { allowed, now: Number(reply[1]), buckets, retryAfterMs };
     },
   };

@@ -7,7 +7,7 @@
 // Retry-After is never earlier than t, as the draft asks. Optionally the legacy X-RateLimit-* trio,
 // which can only describe one policy (the most restrictive), with Reset = when that bucket is full.
 import type { Decision } from './limiter';
-import { windowSec } from './policy';
+import { windowSec, type Policy } from './policy';
 
 export interface HeaderOptions {
   /** Also send X-RateLimit-Limit / -Remaining / -Reset (Reset in epoch seconds, like GitHub's). */
@@ -19,18 +19,33 @@ export function sfString(s: string): string {
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+// A policy's part of the fields never changes, so it is built once per policy, not per request:
+// its whole RateLimit-Policy item and the `"name";r=` head of its RateLimit item.
+const constant = new WeakMap<Policy, { policyItem: string; rateHead: string }>();
+function constantParts(policy: Policy) {
+  let parts = constant.get(policy);
+  if (!parts) {
+    const w = windowSec(policy);
+    const name = sfString(policy.name);
+    parts = { policyItem: `${name};q=${policy.capacity}${w === undefined ? '' : `;w=${w}`}`, rateHead: `${name};r=` };
+    constant.set(policy, parts);
+  }
+  return parts;
+}
+
 export function rateLimitHeaders(decision: Decision, opts: HeaderOptions = {}): Record<string, string> {
   const headers: Record<string, string> = {};
   if (decision.results.length === 0) return headers;
-  headers['RateLimit-Policy'] = decision.results
-    .map(({ policy }) => {
-      const w = windowSec(policy);
-      return `${sfString(policy.name)};q=${policy.capacity}${w === undefined ? '' : `;w=${w}`}`;
-    })
-    .join(', ');
-  headers['RateLimit'] = decision.results
-    .map((r) => `${sfString(r.policy.name)};r=${r.remaining}${r.nextUnitSec === undefined ? '' : `;t=${r.nextUnitSec}`}`)
-    .join(', ');
+  let policyField = '';
+  let rateField = '';
+  for (const r of decision.results) {
+    const { policyItem, rateHead } = constantParts(r.policy);
+    const sep = policyField ? ', ' : '';
+    policyField += sep + policyItem;
+    rateField += sep + rateHead + r.remaining + (r.nextUnitSec === undefined ? '' : `;t=${r.nextUnitSec}`);
+  }
+  headers['RateLimit-Policy'] = policyField;
+  headers['RateLimit'] = rateField;
   if (!decision.allowed && decision.retryAfterSec !== undefined) headers['Retry-After'] = String(decision.retryAfterSec);
   if (opts.legacy) {
     // The tightest policy is the one with the fewest units left.

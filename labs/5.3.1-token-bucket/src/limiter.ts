@@ -2,7 +2,7 @@
 // are checked (and charged) in ONE call of the token bucket script.
 import type { KeyBuilder } from '../../../shared/keys';
 import type { TokenBucket } from './bucket';
-import { applies, bucketKey, subjectOf, type Policy, type RequestIdentity } from './policy';
+import { applies, bucketKey, bucketKeyPrefix, subjectOf, type Policy, type RequestIdentity } from './policy';
 
 export interface PolicyResult {
   policy: Policy;
@@ -33,12 +33,13 @@ export interface Limiter {
 }
 
 export function createLimiter(bucket: TokenBucket, keys: KeyBuilder, policies: Policy[]): Limiter {
+  const prefixes = new Map(policies.map((p) => [p, bucketKeyPrefix(keys, p)]));
   return {
     policies,
     async check(id) {
       const active = policies.filter((p) => applies(p, id));
       const taken = await bucket.take(
-        active.map((p) => ({ key: bucketKey(keys, p, id), capacity: p.capacity, refillPerSec: p.refillPerSec, cost: p.cost })),
+        active.map((p) => ({ key: bucketKey(keys, p, id, prefixes.get(p)), capacity: p.capacity, refillPerSec: p.refillPerSec, cost: p.cost })),
       );
       const results = active.map((policy, i): PolicyResult => {
         const b = taken.buckets[i]!;

@@ -7,6 +7,7 @@ import { rateLimitHeaders } from './headers';
 import type { Limiter } from './limiter';
 import type { RequestIdentity } from './policy';
 import type { LimitStats } from './stats';
+import { deadline } from './timeout';
 
 /**
  * `open` (the default): when Redis is down, requests go through unlimited. A limiter protects capacity;
@@ -21,8 +22,9 @@ export interface RateLimitOptions {
   /** Add X-RateLimit-Limit/-Remaining/-Reset next to the draft's fields. */
   legacyHeaders?: boolean;
   /**
-   * Give up on Redis after this long and apply the failure mode (default 500 ms). Too short, and an
-   * overloaded Redis turns into unlimited traffic when failing open.
+   * Give up on Redis after this long and apply the failure mode (default 500 ms; checked every
+   * timeoutMs / 4, at most 100 ms, so a stalled call fails that much later at worst). Too short, and
+   * an overloaded Redis turns into unlimited traffic when failing open.
    */
   timeoutMs?: number;
   identify?: (req: Request) => RequestIdentity;
@@ -39,27 +41,18 @@ export function defaultIdentify(req: Request): RequestIdentity {
   return { user, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', endpoint: `${req.method} ${req.baseUrl}${req.path}` };
 }
 
-class LimiterTimeout extends Error {}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LimiterTimeout(`rate limiter gave no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function rateLimit(opts: RateLimitOptions): RequestHandler {
   const failMode = opts.failMode ?? 'open';
   const identify = opts.identify ?? defaultIdentify;
-  const timeoutMs = opts.timeoutMs ?? 500;
+  const withTimeout = deadline(opts.timeoutMs ?? 500);
+  const headerOpts = { legacy: opts.legacyHeaders };
   let lastWarn = 0;
 
   return async (req, res, next) => {
     const id = identify(req);
     let decision;
     try {
-      decision = await withTimeout(opts.limiter.check(id), timeoutMs);
+      decision = await withTimeout(opts.limiter.check(id));
     } catch (err) {
       // Our own typed errors (a learner's NotImplemented, a bad config) are bugs, not outages.
       if (err instanceof AppError) return next(err);
@@ -73,7 +66,8 @@ export function rateLimit(opts: RateLimitOptions): RequestHandler {
       res.status(503).json({ error: { code: 'rate_limiter_unavailable', message: 'rate limiting is unavailable; try again shortly' } });
       return;
     }
-    res.set(rateLimitHeaders(decision, { legacy: opts.legacyHeaders }));
+    const headers = rateLimitHeaders(decision, headerOpts);
+    for (const name in headers) res.setHeader(name, headers[name]!);
     opts.stats?.record(decision, id.endpoint);
     if (decision.allowed) return next();
     const limiting = decision.results.filter((r) => r.limiting).map((r) => r.policy.name);

@@ -27,7 +27,8 @@ export function parsePolicies(input: PolicyInput[]): Policy[] {
     if (names.has(p.name)) throw new Error(`duplicate policy name ${p.name}`);
     names.add(p.name);
   }
-  return policies;
+  // Frozen: the header code builds each policy's constant strings once and keeps them.
+  return policies.map((p) => Object.freeze(p));
 }
 
 /** Who and what a request is, as the middleware sees it. */
@@ -47,7 +48,9 @@ export function applies(policy: Policy, id: RequestIdentity): boolean {
 
 /** `user=alice,endpoint=GET /api/search`: the bucket's owner, for analytics and top offenders. */
 export function subjectOf(policy: Policy, id: RequestIdentity): string {
-  return policy.by.map((d) => `${d}=${id[d]}`).join(',');
+  let subject = '';
+  for (const d of policy.by) subject += `${subject ? ',' : ''}${d}=${id[d]}`;
+  return subject;
 }
 
 /**
@@ -56,8 +59,15 @@ export function subjectOf(policy: Policy, id: RequestIdentity): string {
  * requests), so a cluster deployment makes one call per slot, or gives all keys one hash tag and
  * accepts that every bucket then lives on one shard.
  */
-export function bucketKey(keys: KeyBuilder, policy: Policy, id: RequestIdentity): string {
-  return keys.key('bucket', policy.name, ...policy.by.map((d) => encodeURIComponent(id[d]!)));
+export function bucketKey(keys: KeyBuilder, policy: Policy, id: RequestIdentity, prefix = bucketKeyPrefix(keys, policy)): string {
+  let key = prefix;
+  for (const d of policy.by) key += `:${encodeURIComponent(id[d]!)}`;
+  return key;
+}
+
+/** The part of a policy's bucket keys that is the same for every request (a limiter builds it once). */
+export function bucketKeyPrefix(keys: KeyBuilder, policy: Policy): string {
+  return keys.key('bucket', policy.name);
 }
 
 /** The policy's window for the `w` parameter: seconds to refill an empty bucket (none without refill). */

@@ -62,9 +62,9 @@ export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: { flushEv
   return {
     record(decision, endpoint) {
       for (const r of decision.results) {
-        if (decision.allowed) bump(counts, [r.policy.name, endpoint, 'allowed'].join(SEP));
+        if (decision.allowed) bump(counts, r.policy.name + SEP + endpoint + SEP + 'allowed');
         else if (r.limiting) {
-          bump(counts, [r.policy.name, endpoint, 'denied'].join(SEP));
+          bump(counts, r.policy.name + SEP + endpoint + SEP + 'denied');
           bump(offenders, `${r.policy.name}:${r.subject}`);
         }
       }

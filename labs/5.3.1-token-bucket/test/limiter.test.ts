@@ -156,6 +156,26 @@ describe('exercise 3: checking a request against all its policies', () => {
         expect(back.status).toBe(200);
       } finally {
         await app.close();
+        if (!redis.running) await redis.start(); // an early failure must not leave the next test without a server
+      }
+    });
+
+    it('treats a Redis that stalls past timeoutMs as down, and recovers when it answers again', async () => {
+      const app = await serve(await client(), keyBuilder({ lab: 'stall' }), { policies: POLICIES, failMode: 'closed', timeoutMs: 300 });
+      try {
+        redis.pause(); // the connection stays up, the command is sent, no reply ever comes
+        const res = await app.get('/api/hello', { 'x-user-id': 'ada' });
+        expectStatus(res, 503);
+        expect(res.body.error.code).toBe('rate_limiter_unavailable');
+        redis.resume();
+        const back = await waitFor(async () => {
+          const r = await app.get('/api/hello', { 'x-user-id': 'ada' });
+          return r.status === 200 && r;
+        }, { what: 'the limiter to answer again' });
+        expect(back.headers.get('ratelimit')).toMatch(/^"per-ip";r=\d+;t=\d+, "per-user";r=\d+;t=\d+$/);
+      } finally {
+        redis.resume();
+        await app.close();
       }
     });
   });
