@@ -4,6 +4,14 @@ import type { ServeResult } from '../../harness/define-lab';
 import { createLimitedApp } from './src/app';
 
 export async function serveLimited(ctx: LabContext): Promise<ServeResult> {
-  const served = createLimitedApp({ redis: ctx.redis, keys: ctx.keys, legacyHeaders: true, log: ctx.log });
-  return { app: served.app, close: served.close };
+  // Auto-pipelining: concurrent requests' EVALSHAs share a socket write (see the README's bench notes).
+  const redis = ctx.redis.duplicate({ enableAutoPipelining: true });
+  const served = createLimitedApp({ redis, keys: ctx.keys, legacyHeaders: true, log: ctx.log });
+  return {
+    app: served.app,
+    close: async () => {
+      await served.close();
+      redis.disconnect();
+    },
+  };
 }
