@@ -22,20 +22,29 @@ export class LatencyRecorder {
     numberOfSignificantValueDigits: 3,
     useWebAssembly: false,
   });
-  private started = 0n;
-  private ended = 0n;
+  // Measured wall time, summed over start()/stop() intervals (a bench may time several rounds).
+  private wallNs = 0n;
+  private runningSince: bigint | undefined;
+  private everStarted = false;
+
+  /** `clock` is for tests; a bench uses the process's monotonic clock. */
+  constructor(private readonly clock: () => bigint = process.hrtime.bigint) {}
 
   /** Records one duration in nanoseconds. */
   recordNanos(ns: number | bigint): void {
     this.histogram.recordValue(Math.max(1, Number(ns)));
   }
 
-  /** Marks the start/end of the measured wall time used for ops/s. */
+  /** Marks the start/end of measured wall time used for ops/s; several intervals add up. */
   start(): void {
-    this.started = process.hrtime.bigint();
+    if (this.runningSince !== undefined) return;
+    this.runningSince = this.clock();
+    this.everStarted = true;
   }
   stop(): void {
-    this.ended = process.hrtime.bigint();
+    if (this.runningSince === undefined) return;
+    this.wallNs += this.clock() - this.runningSince;
+    this.runningSince = undefined;
   }
 
   /** Times one async call and records it. */
@@ -49,7 +58,7 @@ export class LatencyRecorder {
   stats(): LatencyStats {
     const h = this.histogram;
     const count = h.totalCount;
-    const wallNs = Number((this.ended || process.hrtime.bigint()) - this.started);
+    const wallNs = Number(this.wallNs + (this.runningSince !== undefined ? this.clock() - this.runningSince : 0n));
     const us = (ns: number) => round(ns / 1000);
     // A percentile is reported as its bucket's upper edge, which can exceed the exact max: clamp it.
     const at = (p: number) => us(Math.min(h.getValueAtPercentile(p), h.maxValue));
@@ -60,7 +69,7 @@ export class LatencyRecorder {
       p99: at(99),
       max: us(h.maxValue),
       mean: us(h.mean),
-      opsPerSec: this.started && wallNs > 0 ? Math.round((count / wallNs) * 1e9) : 0,
+      opsPerSec: this.everStarted && wallNs > 0 ? Math.round((count / wallNs) * 1e9) : 0,
     };
   }
 }

@@ -1,7 +1,7 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../context';
-import { measure } from '../latency';
+import { LatencyRecorder, measure } from '../latency';
 import { loadApp } from '../load';
 import { runRace, splitEvenly } from '../race';
 
@@ -22,6 +22,21 @@ describe('latency', () => {
     expect(s.p90).toBeLessThanOrEqual(s.p99);
     expect(s.p99).toBeLessThanOrEqual(s.max);
     expect(s.opsPerSec).toBeGreaterThan(0);
+  });
+
+  it('ops/s counts the wall time of every start/stop interval, not only the last', () => {
+    let now = 0n;
+    const rec = new LatencyRecorder(() => now);
+    rec.start();
+    for (let i = 0; i < 10; i++) rec.recordNanos(1_000);
+    now += 1_000_000_000n;
+    rec.stop();
+    now += 5_000_000_000n; // between rounds: not measured
+    rec.start();
+    for (let i = 0; i < 10; i++) rec.recordNanos(1_000);
+    now += 1_000_000_000n;
+    rec.stop();
+    expect(rec.stats().opsPerSec).toBe(10); // 20 calls over 2 measured seconds
   });
 });
 
