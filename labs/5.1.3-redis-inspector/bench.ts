@@ -122,7 +122,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     'SCAN uses COUNT 1000; the keys command adds one pipeline of TYPE + PTTL + MEMORY USAGE per SCAN batch (the next SCAN overlaps it).',
     'The export rates include the SCAN over the whole bench keyspace to find the tenth that matches the pattern.',
     'Export/import: a tenth of the keys (one pattern), batches of 500 keys: a TYPE (or EXISTS) pipeline, then one pipeline holding a MULTI … EXEC block per key (value + PTTL read together, value + PEXPIRE written together).',
-    'The machine is shared (2 cores, other engineers running suites and benches at the same time): absolute rates move a lot from run to run; the ratios, measured in one run, are what to compare.',
+    'Absolute rates move with the machine and whatever else runs on it; the ratios, measured in one run, are what to compare across machines.',
   );
   return {
     metrics,
