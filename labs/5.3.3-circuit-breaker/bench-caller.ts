@@ -48,7 +48,9 @@ async function arm(m: ArmMessage): Promise<Caller> {
   if (m.variant === 'opossum') {
     const b = new CircuitBreaker(() => callDownstream(m.downstreamUrl), { timeout: false, errorThresholdPercentage: 50, volumeThreshold: m.minVolume, resetTimeout: 60_000, rollingCountTimeout: 10_000, rollingCountBuckets: 10 });
     return {
-      call: () => b.fire().then(() => 'ok' as const, () => (b.opened ? 'refused' : 'failed')),
+      // Refused = opossum short-circuited the call; the call whose failure trips the breaker did reach
+      // the sick service, so it counts as failed even though the breaker is open by the time it rejects.
+      call: () => b.fire().then(() => 'ok' as const, (err: { code?: string }) => (err?.code === 'EOPENBREAKER' ? 'refused' : 'failed')),
       close: async () => b.shutdown(),
     };
   }
