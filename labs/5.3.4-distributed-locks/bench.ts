@@ -60,8 +60,8 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     ratios,
     notes: [
       `${purchases} purchases per cell with ${thinkMs} ms of "payment" inside the critical section, seats for everyone (so nothing sells out).`,
-      'Throughput is purchases/s of the whole run (the ops column of each latency row); wait is the time spent before being allowed to buy.',
-      'A lock serializes the critical section: at 1 buyer it costs two extra round trips; at 100 it caps throughput near 1 / critical-section time, which no-lock only beats by overselling.',
+      'Throughput is purchases/s of the whole run (the ops column of each latency row). Wait is what each strategy itself spends before it may buy: acquiring the Redis lock (with retries), waiting for the row lock (for-update; the pool queue for one of 10 connections is not in it), or WATCH/MULTI retries including their think time (watch-multi).',
+      'A lock serializes the critical section: at 1 buyer a Redis lock adds its acquire and release round trips (fencing also its transaction: BEGIN, the token claim, a recount, the insert, COMMIT); at 100 it caps throughput near 1 / critical-section time, which no-lock only beats by overselling.',
     ],
   };
 }
