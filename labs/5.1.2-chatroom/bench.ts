@@ -165,7 +165,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
         ratio(`fanout_p99_${big} / fanout_p99_${small}`, p(big).perDelivery.p99 / p(small).perDelivery.p99, undefined, 'send → each delivery'),
         ratio(`fanout_p50_${big} / fanout_p50_${small}`, p(big).perDelivery.p50 / p(small).perDelivery.p50),
         ratio(`fanout_p99_${mid} / fanout_p99_${small}`, p(mid).perDelivery.p99 / p(small).perDelivery.p99),
-        ratio(`last_delivery_p50_${big} / ${big}`, p(big).lastDelivery.p50 / big, undefined, 'µs per extra subscriber: the cost of one more socket'),
+        ratio(`last_delivery_p50_${big} / ${big}`, p(big).lastDelivery.p50 / big, undefined, 'µs per subscriber on average: time to the last of them ÷ their number'),
         ratio('chat_msgs_per_s / bare_publish_per_s', chatRate / rawRate, undefined, 'what validation, history and the WebSocket hops cost over bare pub/sub'),
       ],
       notes: [
