@@ -5,7 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { luaCommand } from '../../../shared/lua';
 
 export interface BucketSpec {
-  /** The bucket's Redis key (a string "<tokens> <ms>" per bucket). */
+  /** The bucket's Redis key (a 16-byte string per bucket: tokens and ms, two packed doubles). */
   key: string;
   /** Most tokens the bucket holds: the largest burst an idle client may spend at once. */
   capacity: number;
@@ -63,13 +63,17 @@ export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptio
   return {
     async take(specs) {
       if (specs.length === 0) return { allowed: true, now: opts.now?.() ?? Date.now(), buckets: [], retryAfterMs: 0 };
-      const args: Array<string | number> = [opts.now ? Math.floor(opts.now()) : ''];
-      // The script works in ms, so the rate goes in as tokens per ms.
-      for (const s of specs) args.push(s.capacity, s.refillPerSec / 1000, s.cost ?? 1);
-      const reply = await command(specs.length)(
-        specs.map((s) => s.key),
-        args,
-      );
+      const keys: string[] = [];
+      const args: Array<string | number> = [];
+      // The rate goes in per second, as configured: the script divides by 1000 (it works in ms), and
+      // an integer rate formats cheaply where tokens per ms would be a float.
+      for (const s of specs) {
+        keys.push(s.key);
+        args.push(s.capacity, s.refillPerSec, s.cost ?? 1);
+      }
+      // An injected clock goes last; without one the script reads Redis TIME.
+      if (opts.now) args.push(Math.floor(opts.now()));
+      const reply = await command(specs.length)(keys, args);
       const allowed = reply[0] === 1;
       const buckets: BucketState[] = specs.map((_, i) => ({
         remaining: Number(reply[2 + i * 4]),

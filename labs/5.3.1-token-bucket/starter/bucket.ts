@@ -8,9 +8,10 @@ export type { BucketSpec, BucketState, TakeResult, TokenBucket, TokenBucketOptio
 
 export function createTokenBucket(_redis: Redis | Cluster, _opts: TokenBucketOptions = {}): TokenBucket {
   // Hints: luaCommand(redis, `tb_take${n}`, new URL('../src/token-bucket.lua', import.meta.url), n)
-  // defines one command per key count n. ARGV is [now or "", then capacity, refill per MS, cost per
-  // bucket]. The reply is [allowed, now, then remaining, reset_ms, retry_ms, next_ms per bucket]. A denied
-  // take's retryAfterMs is the largest bucket retry, or -1 if any bucket can never pay.
+  // defines one command per key count n. ARGV is [capacity, refill per second, cost per bucket, then
+  // opts.now() in ms only when a clock is injected]. The reply is [allowed, now, then remaining,
+  // reset_ms, retry_ms, next_ms per bucket]. A denied take's retryAfterMs is the largest bucket retry,
+  // or -1 if any bucket can never pay.
   return {
     take: async () => {
       throw new NotImplementedError('exercise 1: take tokens from every bucket in one call of token-bucket.lua');

@@ -57,6 +57,26 @@ describe('exercise 1: the token bucket script caller', () => {
     expect(perTick).toEqual([3, ...Array(19).fill(1)]);
   });
 
+  it('keeps whole tokens whole over many small refills (no float drift)', async () => {
+    const clock = manualClock();
+    const bucket = createTokenBucket(ctx.redis, { now: clock.now });
+    const spec = { key: ctx.keys.key('b', 'drift'), capacity: 10, refillPerSec: 10 };
+    // The same traffic through an exact model in milli-tokens, where 10 tokens/s is 10 per ms.
+    let milli = 10_000;
+    let last = clock.now();
+    const got: boolean[] = [];
+    const want: boolean[] = [];
+    for (let i = 0; i < 300; i++) {
+      clock.advance(i % 20 < 15 ? 1 : 40); // bursts 1 ms apart, then short pauses
+      const now = clock.now();
+      const refilled = Math.min(10_000, milli + (now - last) * 10);
+      want.push(refilled >= 1000);
+      if (refilled >= 1000) [milli, last] = [refilled - 1000, now];
+      got.push((await bucket.take([spec])).allowed);
+    }
+    expect(got).toEqual(want);
+  });
+
   it('charges the cost, and refuses a cost larger than the capacity forever', async () => {
     const clock = manualClock();
     const bucket = createTokenBucket(ctx.redis, { now: clock.now });
