@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { defineLab } from '../../harness/define-lab';
-import { UsageError } from '../../harness/usage-error';
+import { parseArgsOrUsage, UsageError } from '../../harness/usage-error';
 import { runBench } from './src/bench';
 import { runDemo } from './src/demo';
 import { adminAuthFromEnv, leaderboardService } from './src/service';
@@ -11,12 +10,7 @@ export default defineLab({
   title: 'Leaderboard API',
   summary: 'Daily/weekly/all-time boards updated by one Lua script, stable cursors, rank-around-me, admin reset with a Postgres archive, SSE over pub/sub.',
   async run(ctx, argv) {
-    let positionals: string[];
-    try {
-      ({ positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { positionals } = parseArgsOrUsage({ args: argv, allowPositionals: true, strict: true, options: {} }, 'Usage: npm run lab 5.1.B [-- serve --port 3000]');
     if (positionals.length) throw new UsageError(`unknown subcommand "${positionals[0]}" (try: npm run lab 5.1.B, or npm run lab 5.1.B -- serve --port 3000)`);
     await runDemo(ctx);
   },

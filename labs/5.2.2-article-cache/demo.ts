@@ -7,7 +7,7 @@ import { deleteByPrefix, type LabContext } from '../../harness/context';
 import type { ServeResult } from '../../harness/define-lab';
 import { startRedisServer } from '../../harness/faults';
 import { progressBar } from '../../harness/progress';
-import { UsageError } from '../../harness/usage-error';
+import { parseArgsOrUsage, UsageError } from '../../harness/usage-error';
 import { createArticleApp } from './src/app';
 import { createDb } from './src/db';
 import { CACHE_REDIS_OPTIONS, connectCacheRedis } from './src/redis';
@@ -23,13 +23,10 @@ function parseCount(value: string | undefined, fallback: number): number {
 }
 
 async function seedCommand(ctx: LabContext, argv: string[]): Promise<void> {
-  let values: { count?: string; force?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { count: { type: 'string' }, force: { type: 'boolean' } }, strict: true, allowPositionals: false }));
-  } catch (err) {
-    // An unknown flag or a stray word is a usage mistake: a message and exit 2, not a stack trace.
-    throw new UsageError(`${(err as Error).message}. Usage: npm run lab 5.2.2 -- seed [--count N] [--force]`);
-  }
+  const { values } = parseArgsOrUsage(
+    { args: argv, options: { count: { type: 'string' }, force: { type: 'boolean' } }, strict: true, allowPositionals: false },
+    'Usage: npm run lab 5.2.2 -- seed [--count N] [--force]',
+  );
   const count = parseCount(values.count, 500_000);
   const t0 = performance.now();
   const r = await seed(ctx.pg, { count, force: values.force, progress: progressBar });

@@ -1,19 +1,14 @@
 // `npm run lab 5.2.4 [-- --only ttl,event] [--tick 50]`: every strategy runs the same script — two
 // instances reading, a writer, then a deploy that changes the data behind the cache — and prints its timeline.
-import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { LabContext } from '../../harness/context';
-import { UsageError } from '../../harness/usage-error';
+import { parseArgsOrUsage, UsageError } from '../../harness/usage-error';
 import { pickStrategies } from './src/registry';
 import { DEFAULT_SCENARIO, runScenario } from './src/scenario';
 
 // A typo in a flag is a usage mistake: the message and the usage line, no stack.
 function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: { only: { type: 'string' }, tick: { type: 'string' } }, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nusage: npm run lab 5.2.4 [-- --only ttl,event] [--tick 50]`);
-  }
+  return parseArgsOrUsage({ args: argv, options: { only: { type: 'string' }, tick: { type: 'string' } }, allowPositionals: false }, 'usage: npm run lab 5.2.4 [-- --only ttl,event] [--tick 50]').values;
 }
 
 export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {

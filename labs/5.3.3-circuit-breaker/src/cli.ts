@@ -1,9 +1,8 @@
 // `npm run lab 5.3.3 -- breaker <open|close|reset|status> <name> [--reason text]`: admin controls from
 // the command line, against the same Redis keys every process shares.
 import Table from 'cli-table3';
-import { parseArgs } from 'node:util';
 import type { LabContext } from '../../../harness/context';
-import { UsageError } from '../../../harness/usage-error';
+import { parseArgsOrUsage, UsageError } from '../../../harness/usage-error';
 import { BreakerNameSchema } from './registry';
 import { createBreaker, type BreakerStatus } from './breaker';
 
@@ -12,13 +11,7 @@ type Action = (typeof ACTIONS)[number];
 export const BREAKER_USAGE = 'usage: npm run lab 5.3.3 -- breaker <open|close|reset|status> <name> [--reason "why"]';
 
 export async function breakerCommand(ctx: LabContext, argv: string[]): Promise<BreakerStatus> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { reason: { type: 'string' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}; ${BREAKER_USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgsOrUsage({ args: argv, options: { reason: { type: 'string' } }, allowPositionals: true, strict: true }, BREAKER_USAGE);
   const [action, name, ...extra] = positionals;
   if (!ACTIONS.includes(action as Action) || !name || extra.length) throw new UsageError(BREAKER_USAGE);
   if (!BreakerNameSchema.safeParse(name).success) throw new UsageError(`invalid breaker name "${name}"; ${BREAKER_USAGE}`);
