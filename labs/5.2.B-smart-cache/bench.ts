@@ -8,7 +8,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { startRedisServer } from '../../harness/faults';
-import { measure, type LatencyStats, type MeasureOptions } from '../../harness/latency';
+import { measure, median, type LatencyStats, type MeasureOptions } from '../../harness/latency';
 import { loadAgainstBare, loadApp } from '../../harness/load';
 import { latencyMetric, rateMetric, ratio, type Metric } from '../../harness/report';
 import { connectSmartCache, type SmartCache } from './src/cache';
@@ -58,7 +58,6 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   const rawKey = ctx.keys.key('raw', 'product');
   await raw.set(rawKey, superjsonSerializer.encode(makeEntry(row, 3_600_000, 0, [], Date.now())));
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const roundsOf = new WeakMap<object, Record<string, LatencyStats[]>>();
   /** The median over rounds of a/b measured in the same round (neighbours in time: drift cancels). */
   const paired = (fns: object, a: string, b: string, field: 'p50' | 'opsPerSec') => {

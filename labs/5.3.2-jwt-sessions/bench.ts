@@ -2,7 +2,7 @@
 // in requests per second on the same route.
 import { randomBytes } from 'node:crypto';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
-import { measure } from '../../harness/latency';
+import { measure, median } from '../../harness/latency';
 import { loadApp, type LoadResult } from '../../harness/load';
 import { latencyMetric, rateMetric, ratio } from '../../harness/report';
 import { createSessionApp } from './src/app';
@@ -45,7 +45,6 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     }
   }
   httpBar.stop();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const sigRps = median(sigRuns.map((x) => x.requestsPerSec));
   const sessRps = median(sessRuns.map((x) => x.requestsPerSec));
   const rpsRatio = median(sessRuns.map((x, i) => x.requestsPerSec / sigRuns[i]!.requestsPerSec));
