@@ -6,6 +6,7 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { keyBuilder, type KeyBuilder } from '../shared/keys';
+import { servingRedisOptions, watchRedisState, whenRedisReady } from '../shared/redis-client';
 import { resolveServices, type ServiceName, type Services } from './services';
 
 export interface LabContext {
@@ -46,6 +47,11 @@ export interface ContextOptions {
   jsonLogs?: boolean;
   /** Services to resolve (default both). */
   services?: ServiceName[];
+  /**
+   * A serving context (`serve`, service tests): every Redis client is made the one shared serving way
+   * (command timeout, no offline queue, bounded reconnect, one log line per state change).
+   */
+  serving?: boolean;
 }
 
 export function createLogger(level: pino.Level | 'silent' = 'info', json = false): Logger {
@@ -66,8 +72,10 @@ export async function createContext(opts: ContextOptions): Promise<LabContext> {
   const newRedis = (options: RedisOptions = {}) => {
     // Options that name a server (host/port/path) point elsewhere; otherwise it is the resolved Redis.
     const elsewhere = options.host !== undefined || options.port !== undefined || options.path !== undefined;
-    const r = elsewhere ? new Redis({ maxRetriesPerRequest: 2, ...options }) : new Redis(services.redis.url, { maxRetriesPerRequest: 2, ...options });
-    r.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
+    const base: RedisOptions = opts.serving ? servingRedisOptions() : { maxRetriesPerRequest: 2 };
+    const r = elsewhere ? new Redis({ ...base, ...options }) : new Redis(services.redis.url, { ...base, ...options });
+    if (opts.serving) watchRedisState(r, log);
+    else r.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
     redisClients.push(r);
     return r;
   };
@@ -84,6 +92,8 @@ export async function createContext(opts: ContextOptions): Promise<LabContext> {
   };
 
   const redis = newRedis();
+  // A serving client queues nothing while connecting: let the first command find it ready.
+  if (opts.serving) await whenRedisReady(redis, 5000).catch(() => {});
   const pool = newPool();
   if (usesPostgres && schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
 

@@ -18,6 +18,10 @@ export interface ManagedRedis {
   /** Freezes the process (SIGSTOP): connections hang instead of failing, like a stalled network. */
   pause(): void;
   resume(): void;
+  /** Kills the process outright (SIGKILL): no goodbye to clients, like a crashed host. */
+  kill(): Promise<void>;
+  /** `CLIENT PAUSE ms ALL` from a side connection: the server answers nobody until it ends. */
+  clientPause(ms: number): Promise<void>;
   /** Stops it for good and removes its working folder. */
   dispose(): Promise<void>;
 }
@@ -88,6 +92,22 @@ export async function startRedisServer(opts: ManagedRedisOptions = {}): Promise<
     start,
     pause: () => proc?.kill('SIGSTOP'),
     resume: () => proc?.kill('SIGCONT'),
+    async kill() {
+      const p = proc;
+      if (!p) return;
+      const exited = new Promise((resolve) => p.once('exit', resolve));
+      p.kill('SIGKILL');
+      await exited;
+    },
+    async clientPause(ms: number) {
+      const c = new Redis({ port, host: '127.0.0.1', password, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      c.on('error', () => {});
+      try {
+        await c.call('CLIENT', 'PAUSE', String(ms), 'ALL');
+      } finally {
+        c.disconnect();
+      }
+    },
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ export async function serveLab(def: LabDefinition, argv: string[]): Promise<void
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '3000' } }, strict: false });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
-  const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: servicesFor(def, 'serve') });
+  const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: servicesFor(def, 'serve'), serving: true });
   const served = await def.serve!(ctx, argv);
   const { app, close, attach } = typeof served === 'function' ? { app: served, close: undefined, attach: undefined } : served;
   const server = await listen(app, port);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import { z, ZodError, type ZodType } from 'zod';
 import { AppError } from './errors';
+import { isRedisUnavailable, RedisUnavailableError } from './redis-client';
 
 export interface AppOptions {
   /** Used as the metrics prefix and in logs. */
@@ -64,7 +65,12 @@ export interface ErrorBody {
 }
 
 /** Maps any thrown value to a status and the shared error body. Only a real bug is a 500. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
+  // Redis that did not answer is an outage, not a bug: 503 + Retry-After, never the driver's text.
+  if (!(err instanceof AppError) && isRedisUnavailable(err)) err = new RedisUnavailableError();
+  if (err instanceof RedisUnavailableError) {
+    return { status: 503, retryAfter: err.retryAfterSeconds, body: { error: { code: err.code, message: err.message } } };
+  }
   if (err instanceof AppError) {
     return { status: err.status, body: { error: { code: err.code, message: err.message, details: err.details } } };
   }
@@ -87,11 +93,19 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
 }
 
+type ReqLog = { error(o: unknown, m: string): void; warn(o: unknown, m: string): void };
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const { status, body } = toErrorResponse(err);
-  if (status >= 500) (req as { log?: { error(o: unknown, m: string): void } }).log?.error({ err }, 'unhandled error');
-  if (status >= 500 && !(req as { log?: unknown }).log) console.error(err);
+  const { status, body, retryAfter } = toErrorResponse(err);
+  const log = (req as { log?: ReqLog }).log;
+  // A deliberate 503 (an outage) is one warn line without a stack; only a real bug logs at error level.
+  if (status === 503) log?.warn({ code: body.error.code }, body.error.message);
+  else if (status >= 500) {
+    if (log) log.error({ err }, 'unhandled error');
+    else console.error(err);
+  }
   if (res.headersSent) return;
+  if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   res.status(status).json(body);
 };
 
