@@ -103,6 +103,22 @@ describe('exercise 4: write-behind flush and ack', () => {
     }
   });
 
+  it('two flusher workers draining 60 concurrent writes to 3 products: cache = Postgres = last write for each', async () => {
+    const d = lab.deploy('write-behind');
+    const instances = await Promise.all([1, 2, 3].map(() => d.instance()));
+    const ids = [29, 30, 31];
+    const workers = [(await d.startWorker())!, (await d.startWorker())!];
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => instances[i % 3]!.write(ids[i % 3]!, i % 2 ? { name: `two ${i}` } : { priceCents: 29_000 + i })),
+    );
+    await Promise.all(workers.map((w) => w.drain!(10_000)));
+    for (const id of ids) {
+      const db = await dbRow(id);
+      expect(await instances[0]!.read(id)).toEqual(db);
+      expect(db.version).toBe(1 + 20); // seeded at version 1; 20 writes each
+    }
+  });
+
   it('the worker trims acked entries from the stream and prunes their ledger rows', async () => {
     const d = lab.deploy('write-behind');
     const s = await d.instance();
