@@ -8,7 +8,7 @@
 // thread's set stays a few dozen members (a compact listpack) instead of one per read for a whole window.
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
-import type { TtlRule } from './dynamic-ttl';
+import type { TtlRule } from './ttl-rule';
 
 /** A unique sorted-set member for one event (two events in the same millisecond must both count). */
 export function activityMember(now: number): string {

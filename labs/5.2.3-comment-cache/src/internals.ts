@@ -1,6 +1,6 @@
 // What the cache's parts share: the write-through function and the cache class both work on these.
 import type { Redis } from 'ioredis';
-import type { TtlRule } from './dynamic-ttl';
+import type { TtlRule } from './ttl-rule';
 import type { CommentKeys } from './keys';
 import type { CommentStore } from './store';
 

@@ -4,29 +4,9 @@
 // ones expire sooner (no memory spent on threads nobody reads).
 import { NotImplementedError } from '../../../shared/errors';
 import type { CacheInternals, Meta } from '../src/internals';
+import { DEFAULT_TTL_RULE, type TtlRule, type TtlTier } from '../src/ttl-rule';
 
-export interface TtlTier {
-  name: string;
-  /** Events in the window from which this tier applies. */
-  minActivity: number;
-  ttlMs: number;
-}
-
-export interface TtlRule {
-  /** The sliding window, e.g. the last 60 s. */
-  windowMs: number;
-  /** Ascending by minActivity; the first starts at 0. */
-  tiers: TtlTier[];
-}
-
-export const DEFAULT_TTL_RULE: TtlRule = {
-  windowMs: 60_000,
-  tiers: [
-    { name: 'cold', minActivity: 0, ttlMs: 15_000 },
-    { name: 'warm', minActivity: 10, ttlMs: 60_000 },
-    { name: 'hot', minActivity: 50, ttlMs: 300_000 },
-  ],
-};
+export { DEFAULT_TTL_RULE, type TtlRule, type TtlTier } from '../src/ttl-rule';
 
 /** The TTL for a thread with `activity` events in the window: the highest tier it reaches. */
 export function ttlFor(_activity: number, _rule: TtlRule = DEFAULT_TTL_RULE): TtlTier {

@@ -16,7 +16,10 @@ export interface Catalog {
 
 const COLUMNS = 'id, name, category_id AS "categoryId", price_cents AS "priceCents", version';
 
-/** Creates the tables (idempotent). `write_behind_applied` is write-behind's idempotency ledger. */
+/**
+ * Creates the tables (idempotent). `write_behind_applied` is write-behind's idempotency ledger: one row
+ * per stream entry applied, kept only until the entry is acked and trimmed (`Flusher.trim`).
+ */
 export async function setupCatalog(pool: pg.Pool): Promise<void> {
   await pool.query(`
     CREATE TABLE IF NOT EXISTS products (
@@ -28,13 +31,17 @@ export async function setupCatalog(pool: pg.Pool): Promise<void> {
     );
     CREATE INDEX IF NOT EXISTS products_category ON products (category_id);
     CREATE TABLE IF NOT EXISTS write_behind_applied (
-      entry_id   text PRIMARY KEY,
-      applied_at timestamptz NOT NULL DEFAULT now()
+      stream     text NOT NULL,
+      entry_id   text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (stream, entry_id)
     );`);
 }
 
 /** Empties both tables and inserts `count` products; product i is in category ((i - 1) % 10) + 1. */
 export async function seedCatalog(pool: pg.Pool, count: number): Promise<void> {
+  // The ledger holds nothing a seed keeps: recreate it, so a database from an older version gets its shape.
+  await pool.query('DROP TABLE IF EXISTS write_behind_applied');
   await setupCatalog(pool);
   await pool.query('TRUNCATE products, write_behind_applied');
   await pool.query(
@@ -44,7 +51,14 @@ export async function seedCatalog(pool: pg.Pool, count: number): Promise<void> {
   );
 }
 
-/** `SET ...` for a patch, parameters starting at $2 ($1 is the id). Shared with the write-behind flusher. */
+/**
+ * Write-behind's update: the whole row at the version the write produced, only over an older version.
+ * $1 id, $2 name, $3 category id, $4 price in cents, $5 version. Updates 0 rows when the row is newer.
+ */
+export const APPLY_ROW_IF_NEWER = `UPDATE products SET name = $2, category_id = $3, price_cents = $4, version = $5
+  WHERE id = $1 AND version < $5`;
+
+/** `SET ...` for a patch, parameters starting at $2 ($1 is the id). */
 export function patchSql(patch: ProductPatch): { set: string; values: unknown[] } {
   const cols: Array<[keyof ProductPatch, string]> = [
     ['name', 'name'],

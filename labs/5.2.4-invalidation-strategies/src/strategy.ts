@@ -34,6 +34,8 @@ export interface StrategyDeps {
   cacheVersion?: string | number;
   /** A name for logs ("A", "B"). */
   instance?: string;
+  /** Write-behind: the most entries its queue may hold; a write beyond it is refused (503). */
+  maxQueued?: number;
 }
 
 /** A background process a strategy needs once per deployment (the invalidator, the write-behind flusher). */

@@ -1,47 +1,16 @@
 // Stale-while-revalidate over Redis: an entry is fresh for `freshMs`, then stale for `staleMs` more.
 // A stale hit is served at once and starts ONE background reload: one per stale entry across every
 // instance, because the right to refresh is a SET NX on a key named after the entry's timestamp.
-import type { Redis } from 'ioredis';
-import type { Catalog } from './catalog';
-import { encodeEntry, getEntry, type Entry } from './entry';
-import type { Product } from './product';
+import { encodeEntry, getEntry } from './entry';
 import { productKey } from './read-through';
-import { gcTtlMs, options, type Clock, type StrategyDeps } from './strategy';
+import { gcTtlMs, options, type StrategyDeps } from './strategy';
 import { refreshInBackground } from './swr-refresh';
+import type { SwrCache, SwrOptions, SwrParts } from './swr-types';
 import { luaCommand } from '../../../shared/lua';
 
+export type { SwrCache, SwrOptions, SwrParts } from './swr-types';
+
 const replaceLua = new URL('./replace-if-unchanged.lua', import.meta.url);
-
-export interface SwrOptions {
-  redis: Redis;
-  catalog: Catalog;
-  key: (id: number) => string;
-  now: Clock;
-  freshMs: number;
-  staleMs: number;
-  /** How long a refresher may hold the right to refresh before another may try (default 5 s). */
-  lockMs?: number;
-}
-
-export interface SwrCache {
-  get(id: number): Promise<Product | undefined>;
-  /** Reloads the entry in the background unless this stale copy is already being refreshed. */
-  refreshInBackground(id: number, stale: Entry): void;
-  /** Waits for the refreshes this instance started. */
-  settle(): Promise<void>;
-  /** How many background reloads this instance ran. */
-  readonly backgroundLoads: number;
-}
-
-export interface SwrParts {
-  opts: SwrOptions;
-  /** Loads from Postgres and stores a fresh entry. */
-  fill(id: number): Promise<Product | undefined>;
-  /** Loads from Postgres and replaces `stale` with it, unless a write invalidated the entry meanwhile. */
-  refill(id: number, stale: Entry): Promise<Product | undefined>;
-  inflight: Map<number, Promise<unknown>>;
-  counters: { backgroundLoads: number };
-}
 
 export function createSwrCache(opts: SwrOptions): SwrCache {
   const { redis, catalog, key, now, freshMs, staleMs } = opts;

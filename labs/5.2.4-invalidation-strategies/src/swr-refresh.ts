@@ -1,6 +1,6 @@
 // Exercise 3's core: at most one background reload per stale entry, never blocking the reader.
 import type { Entry } from './entry';
-import type { SwrParts } from './swr-cache';
+import type { SwrParts } from './swr-types';
 
 /** The lesson's core: at most one background reload per stale entry, never blocking the reader. */
 export function refreshInBackground(parts: SwrParts): (id: number, stale: Entry) => void {

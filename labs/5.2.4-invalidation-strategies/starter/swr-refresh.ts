@@ -1,7 +1,7 @@
 // Starter — exercise 3: the stale-while-revalidate refresh.
 import { NotImplementedError } from '../../../shared/errors';
 import type { Entry } from '../src/entry';
-import type { SwrParts } from '../src/swr-cache';
+import type { SwrParts } from '../src/swr-types';
 
 /**
  * Returns the function a stale read calls. It must not block the reader, and must start at most one

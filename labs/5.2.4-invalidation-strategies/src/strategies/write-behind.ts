@@ -1,24 +1,37 @@
-// Write-behind: a write updates the cache entry and queues the change in a Redis stream, in one MULTI,
-// and returns without touching Postgres. A flusher worker (consumer group) applies the queue later.
+// Write-behind: a write merges into the cache entry and queues the new row in a Redis stream, in one
+// script, and returns without touching Postgres. A flusher worker (consumer group) applies the queue later.
 // Readers see their writes at once; Postgres lags by the queue's length.
 import { randomBytes } from 'node:crypto';
-import { NotFoundError } from '../../../../shared/errors';
+import { AppError, NotFoundError } from '../../../../shared/errors';
+import { luaCommand } from '../../../../shared/lua';
 import { waitFor } from '../../../../harness/ports';
 import { encodeEntry, getEntry } from '../entry';
 import { parsePatch } from '../product';
-import { productKey } from '../read-through';
 import { gcTtlMs, options, type StrategyDefinition, type StrategyWorker, type WorkerDeps } from '../strategy';
-import { backlog, createFlusher, queueFields, queueKey } from '../write-behind-queue';
+import { backlog, createFlusher, entryKey, queueKey } from '../write-behind-queue';
 
 /** Entries live long here: while a write is queued, the cache is the only place holding it. */
 const ENTRY_TTL_MS = 10 * 60_000;
+/** Default bound on the queue: past it (the flusher or Postgres is down) writes are refused, not buffered. */
+export const DEFAULT_MAX_QUEUED = 100_000;
+
+const writeLua = new URL('../write-behind-write.lua', import.meta.url);
+
+export class QueueFullError extends AppError {
+  constructor() {
+    super(503, 'service_unavailable', 'the write-behind queue is full; try again when the flusher has caught up');
+  }
+}
 
 export const writeBehind: StrategyDefinition = {
   name: 'write-behind',
-  promise: 'writes return before Postgres sees them; the flusher loses nothing and applies nothing twice',
+  promise: 'writes return before Postgres sees them; the flusher loses nothing, applies nothing twice, and never lets an older write win',
   async create(deps) {
     const { now } = options(deps);
-    const key = productKey(deps);
+    const key = entryKey(deps.keys);
+    const stream = queueKey(deps.keys);
+    const maxQueued = deps.maxQueued ?? DEFAULT_MAX_QUEUED;
+    const mergeAndQueue = luaCommand<'ok' | 'miss' | 'full'>(deps.redis, 'inv_writeBehind', writeLua, 2);
     const read = async (id: number) => {
       const hit = await getEntry(deps.redis, key(id));
       if (hit) return hit.v;
@@ -30,16 +43,17 @@ export const writeBehind: StrategyDefinition = {
       name: 'write-behind',
       read,
       async write(id, patch) {
-        const change = parsePatch(patch);
-        const current = await read(id);
-        if (!current) throw new NotFoundError(`product ${id} not found`);
-        const next = { ...current, ...change, version: current.version + 1 };
-        // Cache and queue change together: a reader never sees a value the queue does not hold.
-        await deps.redis
-          .multi()
-          .set(key(id), encodeEntry(next, now()), 'PX', gcTtlMs(ENTRY_TTL_MS))
-          .xadd(queueKey(deps.keys), '*', ...queueFields(id, change))
-          .exec();
+        const change = JSON.stringify(parsePatch(patch));
+        const call = (base: string) => mergeAndQueue([key(id), stream], [change, base, now(), gcTtlMs(ENTRY_TTL_MS), maxQueued, id]);
+        // The merge happens inside Redis, on whatever entry is there when the script runs: concurrent
+        // writers each build on the other's result. Only a missing entry costs a database read first.
+        let result = await call('');
+        if (result === 'miss') {
+          const product = await deps.catalog.load(id);
+          if (!product) throw new NotFoundError(`product ${id} not found`);
+          result = await call(encodeEntry(product, now()));
+        }
+        if (result === 'full') throw new QueueFullError();
       },
       close: async () => {},
     };
@@ -57,7 +71,8 @@ export async function startFlusherWorker(deps: WorkerDeps, consumer = `flusher-$
   const loop = (async () => {
     while (running) {
       try {
-        await flusher.flushOnce(100);
+        // After a round that acked something, drop what is acked: the stream and ledger stay bounded.
+        if ((await flusher.flushOnce(100)) > 0) await flusher.trim();
         lastError = undefined;
       } catch (err) {
         lastError = err as Error; // Postgres down: retry; the entries stay pending, nothing is lost

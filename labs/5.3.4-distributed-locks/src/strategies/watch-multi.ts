@@ -1,6 +1,8 @@
 // Optimistic concurrency in Redis: the inventory is a counter; WATCH it, read it, and DECR inside
 // MULTI. If anyone changed it in between, EXEC returns null and we try again. No one waits on a lock;
 // conflicts cost retries instead. WATCH state belongs to a connection, hence a small pool of them.
+// The seat count and the booking must not diverge: the booking's INSERT runs in a transaction before
+// the EXEC and commits after it, and a COMMIT that fails after the EXEC gives the seat back.
 import type { Redis } from 'ioredis';
 import { thinkTime } from '../events-db';
 import type { BookingStrategy, StrategyDeps } from './types';
@@ -23,26 +25,55 @@ export function watchMulti(deps: StrategyDeps): BookingStrategy {
     async buy(eventId, buyer) {
       const t0 = performance.now();
       const key = inventory(eventId);
-      for (;;) {
-        const conn = await borrow();
-        try {
-          await conn.watch(key);
-          const left = Number(await conn.get(key));
-          if (left <= 0) {
-            await conn.unwatch();
-            return { outcome: 'sold-out', waitMs: performance.now() - t0 };
+      // The booking is written first, in a transaction left open across the EXEC: a booking Postgres
+      // refuses never reaches the seat count, and one the seat count refuses is rolled back. The Postgres
+      // client is taken before any Redis connection (one order: the two pools never wait on each other)
+      // and kept across retries, so a lost race costs Redis round trips only.
+      const db = await deps.pg.connect();
+      let open = false; // a transaction is open on `db`
+      let booking: string | undefined; // the uncommitted booking's id, once inserted
+      try {
+        for (;;) {
+          const conn = await borrow();
+          try {
+            await conn.watch(key);
+            const left = Number(await conn.get(key));
+            if (left <= 0) {
+              await conn.unwatch();
+              return { outcome: 'sold-out', waitMs: performance.now() - t0 };
+            }
+            await thinkTime(deps.thinkMs);
+            if (booking === undefined) {
+              await db.query('BEGIN');
+              open = true;
+              const { rows } = await db.query<{ id: string }>('INSERT INTO bookings (event_id, buyer) VALUES ($1, $2) RETURNING id', [eventId, buyer]);
+              booking = rows[0]!.id;
+            }
+            // null: someone else decremented first; the seat we saw may be gone. Look again.
+            if (!(await conn.multi().decr(key).exec())) continue;
+          } catch (err) {
+            await conn.unwatch().catch(() => {}); // the next borrower must not inherit this WATCH
+            throw err;
+          } finally {
+            giveBack(conn);
           }
-          await thinkTime(deps.thinkMs);
-          const committed = await conn.multi().decr(key).exec();
-          if (committed) {
-            const waitMs = performance.now() - t0;
-            await deps.pg.query('INSERT INTO bookings (event_id, buyer) VALUES ($1, $2)', [eventId, buyer]);
-            return { outcome: 'sold', waitMs };
+          const waitMs = performance.now() - t0;
+          try {
+            open = false; // committed or failed, the transaction is over
+            await db.query('COMMIT');
+          } catch (err) {
+            // Refused at COMMIT (a deferred check) after the seat was counted: give it back — unless the
+            // booking is there after all (the connection died after committing). If that cannot be told,
+            // the seat stays taken: an unsold seat can be found and released, an oversold one cannot.
+            const { rowCount } = await deps.pg.query('SELECT 1 FROM bookings WHERE id = $1', [booking]);
+            if (rowCount === 0) await deps.redis.incr(key);
+            throw err;
           }
-          // null: someone else decremented first; the seat we saw may be gone.
-        } finally {
-          giveBack(conn);
+          return { outcome: 'sold', waitMs };
         }
+      } finally {
+        if (open) await db.query('ROLLBACK').catch(() => {});
+        db.release();
       }
     },
   };
