@@ -15,6 +15,7 @@ import { labSchema } from './lab-schema';
 import { discoverLabs, findLab, loadLab, UnknownLabError } from './labs';
 import { createLab } from './new-lab';
 import { REPORTS_DIR } from './report';
+import { refreshReadmeFigures } from './readme-figures-write';
 import { labelSources, readLatestRuns, readReportFiles, readReports, summarize, SUMMARY_DIR, writeSummary } from './report-summary';
 import { serveLab } from './serve';
 import { printServices } from './services-report';
@@ -98,6 +99,7 @@ program
     if (!all.length) throw new UsageError('no reports yet: run `npm run bench <id>` first');
     const summary = await summarize(all);
     const file = writeSummary(summary, opts.reference ? REPORTS_DIR : SUMMARY_DIR);
+    if (opts.reference) for (const readme of refreshReadmeFigures()) console.log(pc.dim(`refreshed the figures in ${path.relative(process.cwd(), readme)}`));
     console.log(pc.green(`wrote ${path.relative(process.cwd(), file)} and ${summary.charts.length} charts (${new Set(all.map((x) => x.source)).size} sources)`));
   });
 
