@@ -23,7 +23,7 @@ export interface BenchFlags {
 }
 
 /** The harness's own bench flags; anything else is the lab's. */
-export function benchFlags(argv: string[]): BenchFlags {
+export function benchFlags(argv: string[], defaultRounds = 3): BenchFlags {
   const { values, tokens } = parseArgs({
     args: argv,
     options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, reference: { type: 'boolean' }, label: { type: 'string' } },
@@ -38,7 +38,7 @@ export function benchFlags(argv: string[]): BenchFlags {
     if ((t.name === 'rounds' || t.name === 'label') && !t.inlineValue) drop.add(t.index + 1);
   }
   const quick = values.quick === true;
-  const rounds = values.rounds === undefined ? (quick ? 1 : 3) : Number(values.rounds);
+  const rounds = values.rounds === undefined ? (quick ? 1 : defaultRounds) : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds must be a whole number from 1 to 20, got ${String(values.rounds)}`);
   const label = typeof values.label === 'string' ? values.label : process.env.WORKBOOK_LABEL || undefined;
   return { quick, rounds, reference: values.reference === true, label, rest: argv.filter((_, i) => !drop.has(i)) };
@@ -47,7 +47,7 @@ export function benchFlags(argv: string[]): BenchFlags {
 export async function runBench(entry: LabEntry, argv: string[], dirs: { reports?: string; runs?: string } = {}): Promise<Report> {
   const def = await loadLab(entry);
   if (!def.bench) throw new UsageError(`lab ${entry.id} has no benchmark`);
-  const flags = benchFlags(argv);
+  const flags = benchFlags(argv, def.benchRounds);
   const { quick, rounds } = flags;
   const safe = def.id.replace(/[^a-zA-Z0-9]/g, '_').toLowerCase();
   const services = servicesFor(def, 'bench');

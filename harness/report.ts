@@ -101,6 +101,19 @@ export function ratio(name: string, value: number, goal?: Target, note?: string)
   return { name, value: v, goal: parts.join(' and '), target: goal, pass: verdict === 'met', verdict, ...(note ? { note } : {}) };
 }
 
+/**
+ * A ratio measured over several rounds inside one bench run (alternating contenders): the median,
+ * the range, and a verdict that holds only beyond the range.
+ */
+export function ratioOfRounds(name: string, values: number[], goal?: Target, note?: string): Ratio {
+  const r = ratio(name, median(values), goal, note);
+  if (values.length < 2) return r;
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const verdict = goal ? verdictFor(goal, low, high) : undefined;
+  return { ...r, rounds: values.map(round3), low: round3(low), high: round3(high), ...(verdict ? { verdict, pass: verdict === 'met' } : {}) };
+}
+
 const round3 = (n: number) => (Number.isFinite(n) ? Math.round(n * 1000) / 1000 : n);
 const meets = (t: Target, v: number) => (t.atLeast === undefined || v >= t.atLeast) && (t.atMost === undefined || v <= t.atMost);
 
@@ -130,7 +143,13 @@ export function targetOf(r: Pick<Ratio, 'target' | 'goal'>): Target | undefined 
 export function combineRounds(results: Array<{ metrics: Metric[]; ratios: Ratio[]; notes?: string[] }>): { metrics: Metric[]; ratios: Ratio[]; notes?: string[] } {
   if (results.length === 1) return results[0]!;
   const ratios = results[0]!.ratios.map((first) => {
-    const values = results.map((r) => r.ratios.find((x) => x.name === first.name)?.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    // A ratio that already carries its rounds (measured inside the bench) contributes every one.
+    const values = results
+      .flatMap((r) => {
+        const x = r.ratios.find((y) => y.name === first.name);
+        return x?.rounds ?? (x ? [x.value] : []);
+      })
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     if (!values.length) return first;
     const low = Math.min(...values);
     const high = Math.max(...values);

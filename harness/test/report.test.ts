@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benchFlags, runBench } from '../bench';
 import { ratioChart } from '../report-charts';
-import { combineRounds, ratio, reportToMarkdown, targetOf, verdictFor, writeReport, writeRun, type Report } from '../report';
+import { combineRounds, ratio, ratioOfRounds, reportToMarkdown, targetOf, verdictFor, writeReport, writeRun, type Report } from '../report';
 import { compareLabIds, labelSources, readLatestRuns, readReportFiles, readReports, summarize } from '../report-summary';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'wb-report-test-'));
@@ -42,6 +42,14 @@ describe('ratios and verdicts', () => {
     expect(c.ratios[0]).toMatchObject({ name: 'r', value: 1.1, low: 0.9, high: 1.3, rounds: [0.9, 1.3, 1.1], verdict: 'within noise', pass: false });
     expect(c.ratios[1]).toMatchObject({ name: 'n', value: 11, pass: null });
     expect(c.metrics[0]).toEqual({ name: 'op', unit: 'µs', p50: 20 });
+  });
+
+  it('a ratio measured over rounds inside a bench carries them, and further runs add theirs', () => {
+    const r = ratioOfRounds('r', [1.2, 0.95, 1.1], { atLeast: 1 });
+    expect(r).toMatchObject({ value: 1.1, low: 0.95, high: 1.2, verdict: 'within noise', pass: false, rounds: [1.2, 0.95, 1.1] });
+    expect(ratioOfRounds('s', [1.2, 1.3, 1.1], { atLeast: 1 })).toMatchObject({ verdict: 'met', pass: true });
+    const c = combineRounds([{ metrics: [], ratios: [r] }, { metrics: [], ratios: [ratioOfRounds('r', [1.4, 1.5], { atLeast: 1 })] }]);
+    expect(c.ratios[0]).toMatchObject({ rounds: [1.2, 0.95, 1.1, 1.4, 1.5], low: 0.95, high: 1.5, value: 1.2 });
   });
 
   it('reads the goal of reports written before goals were stored as numbers', () => {
