@@ -14,7 +14,9 @@ import { ImplNotFoundError, implDirFor } from './impl-resolve.mjs';
 import { labSchema } from './lab-schema';
 import { discoverLabs, findLab, loadLab, UnknownLabError } from './labs';
 import { createLab } from './new-lab';
-import { readReportFiles, readReports, summarize, writeSummary } from './report-summary';
+import { REPORTS_DIR } from './report';
+import { refreshReadmeFigures } from './readme-figures-write';
+import { labelSources, readLatestRuns, readReportFiles, readReports, summarize, SUMMARY_DIR, writeSummary } from './report-summary';
 import { serveLab } from './serve';
 import { printServices } from './services-report';
 import { ServiceUnavailableError } from './services';
@@ -78,9 +80,9 @@ program
 
 program
   .command('bench')
-  .description('run a lab\'s benchmark and write docs/reports/<id>.json and .md')
+  .description('run a lab\'s benchmark; your run goes to .workbook/runs/<id>/ (docs/reports only with --reference)')
   .argument('<id>', 'lab id')
-  .argument('[args...]', 'lab-specific flags; --quick for a fast, smaller run')
+  .argument('[args...]', '--quick (smaller, 1 round), --rounds N (default 3), --label NAME, --reference (maintainers), and the lab\'s own flags')
   .passThroughOptions()
   .allowUnknownOption()
   .action(async (id: string, args: string[]) => {
@@ -89,16 +91,16 @@ program
 
 program
   .command('report')
-  .description('merge every report (and other machines\' report files) into docs/reports/SUMMARY.md')
+  .description('your latest runs beside the reference reports and other machines\' files → .workbook/report/SUMMARY.md + charts')
   .argument('[files...]', 'other machines\' report JSON files')
-  .action((files: string[]) => {
-    const local = readReports();
-    const others = readReportFiles(files);
-    if (!local.length && !others.length) throw new UsageError('no reports yet: run `npm run bench <id>` first');
-    const summary = summarize(local, others);
-    const file = writeSummary(summary);
-    console.log(summary.markdown);
-    console.log(pc.green(`wrote ${path.relative(process.cwd(), file)} and ${summary.charts.length} charts`));
+  .option('--reference', 'maintainers: refresh the committed docs/reports/SUMMARY.md from the reference reports alone')
+  .action(async (files: string[], opts: { reference?: boolean }) => {
+    const all = labelSources(readReports(), opts.reference ? [] : readLatestRuns(), opts.reference ? [] : readReportFiles(files));
+    if (!all.length) throw new UsageError('no reports yet: run `npm run bench <id>` first');
+    const summary = await summarize(all);
+    const file = writeSummary(summary, opts.reference ? REPORTS_DIR : SUMMARY_DIR);
+    if (opts.reference) for (const readme of refreshReadmeFigures()) console.log(pc.dim(`refreshed the figures in ${path.relative(process.cwd(), readme)}`));
+    console.log(pc.green(`wrote ${path.relative(process.cwd(), file)} and ${summary.charts.length} charts (${new Set(all.map((x) => x.source)).size} sources)`));
   });
 
 program

@@ -46,6 +46,11 @@ export interface LabDefinition {
   /** The benchmark; the harness writes its report. */
   bench?(api: BenchApi): Promise<BenchResult>;
   /**
+   * How many times `npm run bench` runs the bench by default (3; `--quick` 1). A bench that already
+   * alternates its contenders over rounds and reports them with `ratioOfRounds` may say 1.
+   */
+  benchRounds?: number;
+  /**
    * Which services the lab needs (default both); a Redis-only lab runs without Postgres. A list means
    * every command; an object names them per command, e.g. a Redis-only demo whose bench compares with
    * Postgres: `{ run: ['redis'], bench: ['redis', 'postgres'] }`.

@@ -123,5 +123,8 @@ export function round(n: number, digits = 2): number {
 
 /** The middle value (the upper one of the two for an even count): what a bench keeps of several rounds. */
 export function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  // An even count takes the mean of the middle two (the upper one alone would favour the best round).
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

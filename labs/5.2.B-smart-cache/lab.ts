@@ -10,4 +10,6 @@ export default defineLab({
   run: runDemo,
   serve: serveService,
   bench: runBench,
+  // The bench alternates its contenders over rounds itself and reports every round.
+  benchRounds: 1,
 });

@@ -11,4 +11,6 @@ export default defineLab({
   run: runDemo,
   serve: serveLimited,
   bench: runBench,
+  // The bench alternates the limiters over rounds itself and reports every round.
+  benchRounds: 1,
 });
