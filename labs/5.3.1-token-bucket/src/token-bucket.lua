@@ -20,6 +20,7 @@
 
 local tonumber, floor, ceil, pack, unpack = tonumber, math.floor, math.ceil, struct.pack, struct.unpack
 local n = #KEYS
+local NO_REFILL_IDLE_MS = 86400000
 local now = tonumber(ARGV[3 * n + 1])
 if not now then
   -- Redis 7 replicates a script's effects, not the script, so reading TIME here is allowed and every
@@ -81,7 +82,9 @@ for i = 1, n do
       -- Once full again the bucket is indistinguishable from a missing one: let it expire then.
       redis.call('SET', KEYS[i], pack('dd', t, ts), 'PX', reset > 0 and reset or 1)
     else
-      redis.call('SET', KEYS[i], pack('dd', t, ts))
+      -- Never refills: a quota that lasts while its owner keeps spending it, forgotten (full again)
+      -- after a day idle, so one key per client ever seen cannot pile up without end.
+      redis.call('SET', KEYS[i], pack('dd', t, ts), 'PX', NO_REFILL_IDLE_MS)
     end
   end
   out[o], out[o + 1], out[o + 2], out[o + 3] = remaining, reset, retry, nxt
