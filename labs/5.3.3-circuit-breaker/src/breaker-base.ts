@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
-import { servingRedisOptions } from '../../../shared/redis-client';
+import { RedisUnavailableError, servingRedisOptions } from '../../../shared/redis-client';
 import { logTransition, postWebhook } from './alerts';
 import { LocalBreaker, type LocalTransition } from './local-breaker';
 import { CLOSED, type Admission, type BreakerRules, type BreakerState, type BreakerView, type Decision, type Forced, type Transition } from './types';
@@ -54,6 +54,14 @@ export type Fallback<T> = (info: { reason: FallbackReason; error: unknown; break
 export class BreakerOpenError extends AppError {
   constructor(name: string, reason: string) {
     super(503, 'circuit_open', `circuit ${name} is open: ${reason}`);
+  }
+}
+
+/** An admin action while Redis is unreachable: 503 with Retry-After (it must reach every process). */
+export class AdminUnavailableError extends RedisUnavailableError {
+  override readonly code = 'redis_unavailable';
+  constructor(name: string) {
+    super(`cannot change breaker ${name} while Redis is unreachable`);
   }
 }
 
@@ -317,7 +325,7 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   private async admin(op: 'trip' | 'force-open' | 'force-close' | 'reset', reason: string): Promise<BreakerView> {
     // An operator's decision must reach every process, so it needs Redis: refuse rather than act alone.
     const reply = await this.run(op, reason).catch((err: unknown) => {
-      throw isConnectionFailure(err, this.redis) ? new AppError(503, 'redis_unavailable', `cannot change breaker ${this.name} while Redis is unreachable`) : err;
+      throw isConnectionFailure(err, this.redis) ? new AdminUnavailableError(this.name) : err;
     });
     this.applyReply(reply);
     // Redis answered, so the shared state is back: an operator's decision must take effect on calls

@@ -4,7 +4,7 @@
 // breakers (and their pub/sub channels and listeners) by inventing names.
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/errors';
-import { createBreaker, type BreakerOptions, type RedisCircuitBreaker } from './breaker';
+import { RedisCircuitBreaker, type BreakerOptions } from './breaker';
 
 export const BreakerNameSchema = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, - and _ (1-64)');
 
@@ -37,7 +37,9 @@ export class BreakerRegistry {
     if (!this.allowed.has(name)) return Promise.reject(new NotFoundError(`no breaker named "${name}" is configured`));
     let b = this.breakers.get(name);
     if (!b) {
-      b = createBreaker({ ...this.defaults, name });
+      // Wait at most 500 ms for a connection: a breaker first used during an outage starts on local
+      // state at once (a route must answer within 1 s) and joins Redis when it returns.
+      b = new RedisCircuitBreaker({ ...this.defaults, name }).start(500);
       b.catch(() => this.breakers.delete(name));
       this.breakers.set(name, b);
     }

@@ -114,6 +114,17 @@ describe('after a Redis stall the breaker is shared again, without a reconnect',
       const frozenAt = performance.now();
       expect(await checkout()).toMatchObject({ ok: true });
       expect(b.mode).toBe('local');
+      // While frozen: reads answer from local state, admin actions 503 with Retry-After, all within 1 s.
+      let t = performance.now();
+      const read = await fetch(`${http.url}/admin/breakers/payments`, { headers: asAdmin });
+      expect(await read.json()).toMatchObject({ mode: 'local' });
+      expect(performance.now() - t).toBeLessThan(1000);
+      t = performance.now();
+      const refused = await fetch(`${http.url}/admin/breakers/payments/reset`, { method: 'POST', headers: asAdmin, body: '{}' });
+      expect(performance.now() - t).toBeLessThan(1000);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ error: { code: 'redis_unavailable' } });
       while (performance.now() - frozenAt < 2000) await new Promise((r) => setTimeout(r, 100));
       if (freeze === 'sigstop') server.resume();
 
