@@ -1,7 +1,9 @@
 // The limiter under abuse and outages: a limit keys on the route the router matched (not the raw
 // path), the stats stay bounded and behind a token, a never-refilling bucket still expires, and while a
 // private Redis stalls or is gone every route answers within 1 s (the outage drill).
+import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { describeDrill, runOutageDrill } from '../../../harness/drill';
@@ -211,4 +213,43 @@ describe('a private Redis that stalls or goes away', () => {
       await app.close();
     }
   }, 40_000);
+});
+
+describe('serve: the admin token from LIMITS_ADMIN_TOKEN, generated when missing', () => {
+  const run = async (token: string | undefined) => {
+    const saved = process.env.LIMITS_ADMIN_TOKEN;
+    if (token === undefined) delete process.env.LIMITS_ADMIN_TOKEN;
+    else process.env.LIMITS_ADMIN_TOKEN = token;
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }));
+    try {
+      const served = (await serveLimited({ ...ctx, log })) as { app: Parameters<typeof listen>[0]; close(): Promise<void> };
+      return { lines, served, http: await listen(served.app) };
+    } finally {
+      if (saved === undefined) delete process.env.LIMITS_ADMIN_TOKEN;
+      else process.env.LIMITS_ADMIN_TOKEN = saved;
+    }
+  };
+
+  it('prints one line with a generated token when none is configured; a configured one is never logged', async () => {
+    const gen = await run(undefined);
+    try {
+      const said = gen.lines.filter((l) => l.includes('LIMITS_ADMIN_TOKEN'));
+      expect(said).toHaveLength(1);
+      const token = /Bearer (\S+)/.exec(JSON.parse(said[0]!).msg)?.[1];
+      expect((await fetch(`${gen.http.url}/limits/stats`)).status).toBe(401);
+      expect((await fetch(`${gen.http.url}/limits/stats`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await gen.http.close();
+      await gen.served.close();
+    }
+    const set = await run('configured-stats-secret');
+    try {
+      expect(set.lines.join('\n')).not.toContain('configured-stats-secret');
+      expect((await fetch(`${set.http.url}/limits/stats`, { headers: { authorization: 'Bearer configured-stats-secret' } })).status).toBe(200);
+    } finally {
+      await set.http.close();
+      await set.served.close();
+    }
+  });
 });

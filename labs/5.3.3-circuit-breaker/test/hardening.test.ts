@@ -2,7 +2,9 @@
 // configured breakers exist, behaviour changes need the admin key, the breaker returns to Redis after a
 // stall without a reconnect (and an operator's force-open then applies), the in-process twin's probes
 // time out, the script decides on Redis's clock, and the outage drill holds.
+import { Writable } from 'node:stream';
 import express from 'express';
+import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
@@ -12,6 +14,7 @@ import { waitFor } from '../../../harness/ports';
 import { listen, type Listening } from '../../../shared/http';
 import { keyBuilder } from '../../../shared/keys';
 import { createServingRedis, whenRedisReady } from '../../../shared/redis-client';
+import { serve } from '../demo';
 import { createGateway, type Gateway } from '../src/app';
 import { breakerRedisOptions, createBreaker } from '../src/breaker';
 import { LocalBreaker } from '../src/local-breaker';
@@ -198,5 +201,42 @@ describe('breaker.lua decides on the Redis clock', () => {
     // Neither instance can end the cool-down early with its own clock.
     expect((await ahead.acquire()).decision).toBe('reject');
     expect((await behind.acquire()).decision).toBe('reject');
+  });
+});
+
+describe('serve: keys from the environment, generated when missing', () => {
+  const run = async (env: Record<string, string | undefined>) => {
+    const saved = { CB_ADMIN_KEY: process.env.CB_ADMIN_KEY, CB_VIEWER_KEY: process.env.CB_VIEWER_KEY };
+    Object.assign(process.env, env);
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }));
+    try {
+      const served = (await serve({ ...ctx, log })) as { app: express.Express; close(): Promise<void> };
+      const http = await listen(served.app);
+      cleanups.push(() => served.close(), () => http.close());
+      return { lines, http };
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+
+  it('with no keys configured, prints one line with generated keys, and those keys work', async () => {
+    const { lines, http } = await run({ CB_ADMIN_KEY: undefined, CB_VIEWER_KEY: undefined });
+    const said = lines.filter((l) => l.includes('generated'));
+    expect(said).toHaveLength(1);
+    const admin = /admin ([A-Za-z0-9_-]+)/.exec(JSON.parse(said[0]!).msg)?.[1];
+    expect(admin).toBeDefined();
+    expect((await fetch(`${http.url}/admin/breakers/payments`)).status).toBe(401);
+    expect((await fetch(`${http.url}/admin/breakers/payments`, { headers: { 'x-api-key': admin! } })).status).toBe(200);
+    expect((await fetch(`${http.url}/admin/breakers/payments`, { headers: { 'x-api-key': 'dev-admin-key' } })).status).toBe(401);
+  });
+
+  it('configured keys are used and never logged', async () => {
+    const { lines, http } = await run({ CB_ADMIN_KEY: 'configured-admin-secret', CB_VIEWER_KEY: 'configured-viewer-secret' });
+    expect(lines.join('\n')).not.toContain('configured-');
+    expect(lines.some((l) => l.includes('generated'))).toBe(false);
+    expect((await fetch(`${http.url}/admin/breakers/payments`, { headers: { 'x-api-key': 'configured-viewer-secret' } })).status).toBe(200);
   });
 });
