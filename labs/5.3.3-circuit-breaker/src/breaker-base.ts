@@ -121,6 +121,8 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   private readonly onReady = () => void this.backOnline();
   private resyncing?: Promise<void>;
   private readonly scriptClock: 'redis' | 'caller';
+  /** Redis TIME minus this host's wall clock, from the last reply (redis script clock only). */
+  private redisOffsetMs?: number;
   /** While on the in-process twin: retries the shared state, since a stall ends without a 'ready' event. */
   private recoverTimer?: NodeJS.Timeout;
 
@@ -167,9 +169,21 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     const raw = await this.script(
       [this.keyNames.state, this.keyNames.window],
       // An empty `now` makes the script read Redis TIME.
-      [op, this.scriptClock === 'caller' ? Math.round(this.now()) : '', this.name, this.keyNames.channel, this.id, r.bucketMs, r.buckets, r.minVolume, r.failureThreshold, r.coolDownMs, r.halfOpenProbes, r.probeTimeoutMs, text, num],
+      [op, this.scriptClock === 'caller' ? Math.round(this.now()) : '', this.name, this.keyNames.channel, this.id, r.bucketMs, r.buckets, r.minVolume, r.failureThreshold, r.coolDownMs, r.halfOpenProbes, r.probeTimeoutMs, text, num, this.deadline()],
     );
-    return parseReply(raw);
+    const reply = parseReply(raw);
+    if (this.scriptClock === 'redis') this.redisOffsetMs = reply.now - Date.now();
+    return reply;
+  }
+
+  /**
+   * When, on Redis's clock, this call stops mattering: the command timeout after sending (+100 ms for
+   * the offset's error, at most half a round trip). '' when unknown (no reply yet, caller clock, no timeout).
+   */
+  private deadline(): number | '' {
+    const timeout = this.redis.options?.commandTimeout;
+    if (this.scriptClock !== 'redis' || !timeout || this.redisOffsetMs === undefined) return '';
+    return Math.round(Date.now() + this.redisOffsetMs + timeout + 100);
   }
 
   /** Takes a view unless it is older than the one we hold; true when it was newer. */

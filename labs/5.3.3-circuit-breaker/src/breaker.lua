@@ -11,6 +11,7 @@
 -- ARGV[13] op text: record → 'ok' | 'fail'; trip / force-* / reset → the reason
 -- ARGV[14] op number: record → the half-open version a probe was admitted in (0: not a probe);
 --          trip → openUntil (0: now + cool-down)
+-- ARGV[15] deadline (ms, the script's clock) after which the caller has given up on this call, or ''
 -- Returns { decision, state, version, openUntil, forced, since, reason, from, now } where from ~= ''
 -- means this call made a transition (and published it), and now is the clock the script used.
 local stateKey, windowKey = KEYS[1], KEYS[2]
@@ -33,6 +34,11 @@ local forced = s[6] or ''
 local since = tonumber(s[7]) or 0
 local reason = s[8] or ''
 local from, decision = '', ''
+
+-- A call that reaches Redis after its caller gave up (it sat in a frozen server's socket) changes
+-- nothing: a late admit would hold a half-open probe slot that nobody will ever report on.
+local deadline = tonumber(ARGV[15])
+if deadline and now > deadline then op = 'read' end
 
 -- One transition: new state, new version, a fresh window, and the broadcast — all in this script.
 local function move(to, why, untilMs, forcedMode)

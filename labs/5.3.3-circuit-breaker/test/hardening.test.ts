@@ -140,6 +140,30 @@ describe('after a Redis stall the breaker is shared again, without a reconnect',
     });
   }
 
+  it('calls that reach Redis after their caller gave up (a SIGSTOP) change nothing: no phantom half-open probes', async () => {
+    const redis = createServingRedis(server.url, { commandTimeout: 250 });
+    await whenRedisReady(redis);
+    cleanups.push(() => redis.disconnect());
+    const b = await createBreaker({ name: 'late', redis, keys: keyBuilder({ lab: 'late' }), coolDownMs: 200, halfOpenProbes: 3, localViewTtlMs: 0 });
+    cleanups.push(() => b.close());
+    await b.reset('start');
+    await b.trip('test');
+    // The cool-down ends on Redis's clock; the next admit turns the breaker half-open.
+    await waitFor(async () => (await redis.hget(b.keyNames.state, 'openUntil').then(Number)) <= Number((await redis.time())[0]) * 1000, { what: 'the cool-down to end' });
+    server.pause();
+    try {
+      await b.acquire(); // times out: sent to a frozen server, answered locally
+      expect(b.mode).toBe('local');
+      await new Promise((r) => setTimeout(r, 800)); // the outage outlasts the caller's patience
+    } finally {
+      server.resume();
+    }
+    await waitFor(() => b.mode === 'redis', { what: 'redis mode again', timeoutMs: 2000 });
+    // All three probe slots are still free for real callers.
+    const decisions = [await b.acquire(), await b.acquire(), await b.acquire()].map((a) => a.decision);
+    expect(decisions).toEqual(['probe', 'probe', 'probe']);
+  });
+
   it('outage drill on /checkout: frozen 3 s, killed, restarted — no hang, no 5xx, every answer within 1 s, normal within 2 s', async () => {
     const redis = createServingRedis(server.url, { commandTimeout: 250 });
     const sub = createServingRedis(server.url);
