@@ -144,6 +144,22 @@ describe('a private Redis that stalls or goes away', () => {
     await server.dispose();
   });
 
+  it('takes that reach Redis after the caller gave up (a SIGSTOP) charge nothing: a freeze cannot drain a bucket', async () => {
+    const bucket = createTokenBucket(redis);
+    const spec = { key: keyBuilder({ lab: 'late' }).key('bucket', 'late'), capacity: 5, refillPerSec: 0.001 };
+    expect((await bucket.take([spec])).buckets[0]!.remaining).toBe(4);
+    server.pause();
+    try {
+      const late = await Promise.allSettled([1, 2, 3, 4].map(() => bucket.take([spec])));
+      expect(late.every((r) => r.status === 'rejected')).toBe(true); // timed out: the middleware failed open
+      await new Promise((r) => setTimeout(r, 800)); // the freeze outlasts the caller's patience
+    } finally {
+      server.resume();
+    }
+    const next = await waitFor(() => bucket.take([spec]).catch(() => undefined), { what: 'Redis to answer again' });
+    expect(next.buckets[0]!.remaining).toBe(3);
+  });
+
   it('/limits/stats answers within 1 s while Redis is frozen (SIGSTOP and CLIENT PAUSE)', async () => {
     const app = await serve(redis, keyBuilder({ lab: 'stall-stats' }));
     try {
