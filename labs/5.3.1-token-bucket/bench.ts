@@ -97,7 +97,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   // of requests that arrive together share one socket write (a write syscall per command was the
   // largest part of the limiter's cost to the app). Still one script call and one round trip per
   // decision. The PING floor gets the same kind of client, so it stays the floor.
-  const limiterRedis = ctx.redis.duplicate({ enableAutoPipelining: true });
+  const limiterRedis = ctx.newRedis({ enableAutoPipelining: true });
   const withLimiter = createLimitedApp({ redis: limiterRedis, keys: ctx.keys, policies });
   const without = createLimitedApp({ redis: ctx.redis, keys: ctx.keys, policies, unlimited: true });
   const loadOpts = { path: '/api/hello', duration, connections: 50 };

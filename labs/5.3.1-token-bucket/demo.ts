@@ -83,7 +83,7 @@ export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {
     for (let i = 0; i < 11; i++) last = await fetch(`${server.url}/api/search?q=redis`, { headers: { 'x-user-id': 'mallory' } });
     log.info(`   11th search by mallory (search policy: 10): ${last!.status} ${JSON.stringify(await last!.json())}`);
     log.info(`   Retry-After: ${last!.headers.get('retry-after')}  RateLimit: ${last!.headers.get('ratelimit')}  X-RateLimit-Remaining: ${last!.headers.get('x-ratelimit-remaining')}`);
-    const stats = (await (await fetch(`${server.url}/limits/stats`)).json()) as { counts: unknown[]; topOffenders: unknown[] };
+    const stats = (await (await fetch(`${server.url}/limits/stats`, { headers: { authorization: `Bearer ${served.adminToken}` } })).json()) as { counts: unknown[]; topOffenders: unknown[] };
     log.info(`   /limits/stats counts: ${JSON.stringify(stats.counts)}`);
     log.info(`   top offenders: ${JSON.stringify(stats.topOffenders)}`);
   } finally {

@@ -5,8 +5,11 @@ import { createLimitedApp } from './src/app';
 
 export async function serveLimited(ctx: LabContext): Promise<ServeResult> {
   // Auto-pipelining: concurrent requests' EVALSHAs share a socket write (see the README's bench notes).
-  const redis = ctx.redis.duplicate({ enableAutoPipelining: true });
-  const served = createLimitedApp({ redis, keys: ctx.keys, legacyHeaders: true, log: ctx.log });
+  // ctx.newRedis makes it the shared serving way (timeouts, no offline queue, state logged once).
+  const redis = ctx.newRedis({ enableAutoPipelining: true });
+  const configured = process.env.LIMITS_ADMIN_TOKEN || undefined;
+  const served = createLimitedApp({ redis, keys: ctx.keys, legacyHeaders: true, log: ctx.log, adminToken: configured });
+  if (!configured) ctx.log.warn(`LIMITS_ADMIN_TOKEN is not set: /limits/stats takes this generated token for this run: Bearer ${served.adminToken}`);
   return {
     app: served.app,
     close: async () => {

@@ -3,7 +3,7 @@
 // own failures — then, on "go", calls the downstream in a loop and tells the parent the moment it is
 // first refused. The parent stamps the arrival on its own clock.
 import CircuitBreaker from 'opossum';
-import { Redis } from 'ioredis';
+import { createServingRedis } from '../../shared/redis-client';
 import { keyBuilder } from '../../shared/keys';
 import { breakerRedisOptions, createBreaker } from './src/breaker';
 import { callDownstream } from './src/downstream';
@@ -54,8 +54,8 @@ async function arm(m: ArmMessage): Promise<Caller> {
       close: async () => b.shutdown(),
     };
   }
-  const redis = new Redis(m.redisUrl, breakerRedisOptions);
-  const subscriber = m.variant === 'redis-pubsub' ? new Redis(m.redisUrl) : undefined;
+  const redis = createServingRedis(m.redisUrl, breakerRedisOptions);
+  const subscriber = m.variant === 'redis-pubsub' ? createServingRedis(m.redisUrl) : undefined;
   const b = await createBreaker({ name: m.name, redis, subscriber, keys: keyBuilder({ prefix: m.prefix, lab: m.lab }), minVolume: m.minVolume, coolDownMs: 60_000 });
   return {
     call: () => b.call(async () => (await callDownstream(m.downstreamUrl), 'ok' as const), ({ reason }) => (reason === 'open' ? 'refused' : 'failed')),

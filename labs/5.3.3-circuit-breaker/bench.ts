@@ -77,10 +77,10 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     const bar2 = progress(`downstream fails → all ${PROCESSES} processes refuse (rounds × variants)`, rounds * variants.length);
     for (let r = 0; r < rounds; r++) {
       for (const [label, variant] of variants) {
-        await setBehaviour(service.url, { failureRate: 0 });
+        await setBehaviour(service.url, { failureRate: 0 }, downstream.adminKey);
         await resetter.reset('bench round');
         const arm = { variant, name, downstreamUrl: service.url, redisUrl: ctx.services.redis.url, prefix: ctx.keys.prefix, lab: ctx.keys.lab, minVolume: MIN_VOLUME, giveUpMs: GIVE_UP_MS };
-        const res = await fleet.round(arm, () => setBehaviour(service.url, { failureRate: 1 }));
+        const res = await fleet.round(arm, () => setBehaviour(service.url, { failureRate: 1 }, downstream.adminKey));
         gaveUp += res.refusedAt.filter((at) => at === undefined).length;
         const last = Math.max(...res.refusedAt.map((at) => at ?? res.t0 + GIVE_UP_MS));
         const entry = results.get(label) ?? { ms: [], failed: [] };

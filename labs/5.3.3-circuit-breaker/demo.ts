@@ -1,6 +1,7 @@
 // `npm run lab 5.3.3`: three API instances (own Redis connections each) call a flaky payments service
 // through one shared breaker. The service gets sick, the breaker opens for everybody, probes, closes;
 // an operator forces it open and resets it. `-- breaker <op> <name>` is the admin CLI; `-- serve` the API.
+import { randomBytes } from 'node:crypto';
 import Table from 'cli-table3';
 import express from 'express';
 import type { LabContext } from '../../harness/context';
@@ -61,14 +62,14 @@ export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {
 
     await phase('healthy', 1_000);
     ctx.log.info('payments starts failing 80 % of calls');
-    await setBehaviour(payments.url, { failureRate: 0.8 });
+    await setBehaviour(payments.url, { failureRate: 0.8 }, downstream.adminKey);
     const sickAt = Date.now();
     const refusing = phase('sick', 2_500);
     await waitFor(() => instances.every((b) => b.current.state !== 'closed'), { what: 'every instance to stop calling' });
     ctx.log.info(`every instance refused calls ${Date.now() - sickAt} ms after payments got sick (the 5 s window still held the healthy calls, so failures had to outweigh them)`);
     await refusing;
     ctx.log.info('payments recovers; the next half-open probes succeed');
-    await setBehaviour(payments.url, { failureRate: 0 });
+    await setBehaviour(payments.url, { failureRate: 0 }, downstream.adminKey);
     await phase('recovering', 2_500);
     await waitFor(() => instances.every((b) => b.current.state === 'closed'), { what: 'the breaker to close', timeoutMs: 10_000 });
     ctx.log.info('an operator forces the breaker open (same as: npm run lab 5.3.3 -- breaker open payments)');
@@ -110,17 +111,30 @@ async function traffic(instances: RedisCircuitBreaker[], url: string, ms: number
 }
 
 export async function serve(ctx: LabContext): Promise<ServeResult> {
-  const adminKey = process.env.CB_ADMIN_KEY ?? 'dev-admin-key';
-  const viewerKey = process.env.CB_VIEWER_KEY ?? 'dev-viewer-key';
+  // Keys come from the environment; a missing one is generated for this run and said once. A configured
+  // key is never printed.
+  const generated: string[] = [];
+  const keyFrom = (env: string, role: string) => {
+    const configured = process.env[env];
+    if (configured) return configured;
+    const key = randomBytes(18).toString('base64url');
+    generated.push(`${role} ${key}`);
+    return key;
+  };
+  const adminKey = keyFrom('CB_ADMIN_KEY', 'admin');
+  const viewerKey = keyFrom('CB_VIEWER_KEY', 'viewer');
+  if (generated.length) ctx.log.warn(`no CB_ADMIN_KEY / CB_VIEWER_KEY set: generated keys for this run (x-api-key): ${generated.join(', ')}`);
   const gateway = createGateway({
     redis: ctx.newRedis(breakerRedisOptions),
     subscriber: ctx.newRedis(),
     keys: ctx.keys,
     log: ctx.log,
     apiKeys: { [adminKey]: 'admin', [viewerKey]: 'viewer' },
+    // Where checkout sends payments: configuration only (default: the built-in flaky downstream).
+    downstreamUrl: process.env.CB_PAYMENTS_URL || undefined,
     breaker: { minVolume: 10, coolDownMs: 5_000, halfOpenProbes: 3, webhookUrl: process.env.CB_WEBHOOK_URL },
   });
-  ctx.log.info('GET /checkout calls /downstream/pay through breaker "payments"; POST /downstream/admin/behaviour {"failureRate":1} makes it sick');
-  ctx.log.info(`admin: GET /admin/breakers/payments, POST /admin/breakers/payments/{open,close,reset} with "x-api-key: ${adminKey}" (viewer key: ${viewerKey}; CB_ADMIN_KEY / CB_VIEWER_KEY change them)`);
+  ctx.log.info('GET /checkout calls payments through breaker "payments"; POST /downstream/admin/behaviour {"failureRate":1} (admin key) makes it sick');
+  ctx.log.info('admin: GET /admin/breakers/payments (viewer or admin), POST /admin/breakers/payments/{open,close,reset} (admin), key in the x-api-key header');
   return { app: gateway.app, close: gateway.close };
 }

@@ -1,15 +1,17 @@
 // A small API behind the limiter: the endpoints the demo, the tests and the bench call.
+import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { z } from 'zod';
 import { createApp, finishApp, valid, validate } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
+import { generateAdminToken, requireAdminToken } from './admin-token';
 import { createTokenBucket } from './bucket';
 import { createLimiter } from './limiter';
 import { rateLimit, type FailMode } from './middleware';
 import { parsePolicies, type PolicyInput } from './policy';
-import { createLimitStats } from './stats';
+import { createLimitStats, type LimitStatsOptions } from './stats';
 
 /** The service's limits, as plain data. */
 export const DEFAULT_POLICIES: PolicyInput[] = [
@@ -30,12 +32,16 @@ export interface LimitedAppOptions {
   log?: Logger;
   /** Serve without the limiter at all (the bench's yardstick). */
   unlimited?: boolean;
+  /** Bearer token for /limits/stats; a random one (see the returned `adminToken`) when omitted. */
+  adminToken?: string;
+  stats?: LimitStatsOptions;
 }
 
 export function createLimitedApp(opts: LimitedAppOptions) {
   const app = createApp({ name: 'lab_5_3_1' });
   const limiter = createLimiter(createTokenBucket(opts.redis, { now: opts.now }), opts.keys, parsePolicies(opts.policies ?? DEFAULT_POLICIES));
-  const base = createLimitStats(opts.redis, opts.keys);
+  const base = createLimitStats(opts.redis, opts.keys, opts.stats);
+  const adminToken = opts.adminToken ?? generateAdminToken();
   // Redis failures are also a Prometheus counter on /metrics, so an alert can fire on them.
   const failures = new client.Counter({
     name: 'lab_5_3_1_limiter_redis_failures_total',
@@ -51,25 +57,29 @@ export function createLimitedApp(opts: LimitedAppOptions) {
     },
   };
 
-  // Outside the limiter: the analytics themselves.
+  // Outside the limiter: the analytics themselves, for the operator only.
   const statsQuery = { query: z.object({ top: z.coerce.number().int().min(1).max(100).default(10) }) };
-  app.get('/limits/stats', validate(statsQuery), async (_req, res) => {
+  app.get('/limits/stats', requireAdminToken(adminToken), validate(statsQuery), async (_req, res) => {
     res.json(await stats.read(valid(res, statsQuery).query.top));
   });
   app.get('/limits/policies', (_req, res) => {
     res.json({ policies: limiter.policies });
   });
 
-  if (!opts.unlimited) {
-    app.use('/api', rateLimit({ limiter, stats, failMode: opts.failMode, legacyHeaders: opts.legacyHeaders, timeoutMs: opts.timeoutMs, log: opts.log }));
-  }
-  app.get('/api/hello', (_req, res) => {
+  // The limiter sits inside each route, so it keys on the route the router matched (every spelling
+  // Express serves as /api/search is one endpoint); after the routes it also meters the requests no
+  // route matched, as one "(no route)" endpoint, so probing unknown paths still spends the IP's tokens.
+  const limit: RequestHandler = opts.unlimited
+    ? (_req, _res, next) => next()
+    : rateLimit({ limiter, stats, failMode: opts.failMode, legacyHeaders: opts.legacyHeaders, timeoutMs: opts.timeoutMs, log: opts.log });
+  app.get('/api/hello', limit, (_req, res) => {
     res.json({ hello: 'world' });
   });
   const searchSchema = { query: z.object({ q: z.string().max(100).default('') }) };
-  app.get('/api/search', validate(searchSchema), (_req, res) => {
+  app.get('/api/search', limit, validate(searchSchema), (_req, res) => {
     res.json({ q: valid(res, searchSchema).query.q, results: [] });
   });
+  app.use('/api', limit);
   finishApp(app);
-  return { app, limiter, stats, close: () => stats.close() };
+  return { app, limiter, stats, adminToken, close: () => stats.close() };
 }

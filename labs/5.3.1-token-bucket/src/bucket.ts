@@ -60,6 +60,13 @@ export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptio
     return cmd;
   };
 
+  // Redis TIME minus this host's clock, from the last reply: lets a call carry a deadline on Redis's
+  // clock (the client's command timeout after sending), so a call that arrives after the client gave
+  // up charges nothing. Only without an injected clock, and only with a command timeout.
+  let offsetMs: number | undefined;
+  const o = redis.options as { commandTimeout?: number; redisOptions?: { commandTimeout?: number } };
+  const giveUpMs = o.commandTimeout ?? o.redisOptions?.commandTimeout;
+
   return {
     async take(specs) {
       if (specs.length === 0) return { allowed: true, now: opts.now?.() ?? Date.now(), buckets: [], retryAfterMs: 0 };
@@ -71,9 +78,12 @@ export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptio
         keys.push(s.key);
         args.push(s.capacity, s.refillPerSec, s.cost ?? 1);
       }
-      // An injected clock goes last; without one the script reads Redis TIME.
+      // An injected clock goes last; without one the script reads Redis TIME. Then the deadline, when
+      // known (+100 ms for the offset's error, at most half a round trip).
       if (opts.now) args.push(Math.floor(opts.now()));
+      else if (giveUpMs && offsetMs !== undefined) args.push('', Math.round(Date.now() + offsetMs + giveUpMs + 100));
       const reply = await command(specs.length)(keys, args);
+      if (!opts.now) offsetMs = Number(reply[1]) - Date.now();
       const allowed = reply[0] === 1;
       const buckets: BucketState[] = specs.map((_, i) => ({
         remaining: Number(reply[2 + i * 4]),

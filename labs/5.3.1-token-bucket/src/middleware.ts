@@ -32,13 +32,29 @@ export interface RateLimitOptions {
   log?: Logger;
 }
 
+/** The endpoint of a request no route matched: one name for all of them, so stats stay bounded. */
+export const NO_ROUTE = '(no route)';
+
+/**
+ * The endpoint a limit keys on: what the router matched, not the raw path. `/API/Search/` and
+ * `/api/search` are one route (Express matches case-insensitively and ignores a trailing slash), so
+ * they share one bucket; HEAD is the GET it runs. Needs `req.route`, so the middleware must sit in the
+ * route (`app.get('/api/search', limit, handler)`); anywhere else the request counts as NO_ROUTE.
+ * Register routes with their full path on the app: a mounted router's `req.baseUrl` is the raw text.
+ */
+export function routeEndpoint(req: Request): string {
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof pattern !== 'string') return NO_ROUTE;
+  return `${req.method === 'HEAD' ? 'GET' : req.method} ${req.baseUrl}${pattern}`;
+}
+
 /**
  * Default identity: the user from `x-user-id` (in a real app, whatever the auth middleware set), the
- * client IP, and `METHOD /path` as the endpoint.
+ * client IP, and the matched route (`GET /api/search`) as the endpoint.
  */
 export function defaultIdentify(req: Request): RequestIdentity {
   const user = req.get('x-user-id') || undefined;
-  return { user, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', endpoint: `${req.method} ${req.baseUrl}${req.path}` };
+  return { user, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', endpoint: routeEndpoint(req) };
 }
 
 export function rateLimit(opts: RateLimitOptions): RequestHandler {

@@ -1,6 +1,9 @@
 // Analytics: allowed/denied counts per policy and endpoint (a hash) and top offenders (a sorted set by
 // denials). Counts are buffered in memory and flushed in one pipeline every second, so analytics add
 // no round trip to a request; /limits/stats flushes this instance's buffer before reading.
+// Bounded: the endpoint is the matched route (or one "(no route)"), so the hash has policies × routes
+// × 2 fields; the offenders set keeps the top `keepTop`; both keys expire `ttlMs` after the last
+// flush; and while Redis is away the in-memory buffer holds at most `maxPending` entries per map.
 import type { Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
 import type { Decision } from './limiter';
@@ -31,13 +34,33 @@ export interface LimitStats {
 
 const SEP = '\u001f'; // a separator no endpoint or policy name contains
 
-export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: { flushEveryMs?: number } = {}): LimitStats {
+export interface LimitStatsOptions {
+  flushEveryMs?: number;
+  /** Offenders kept in the sorted set (the rest are trimmed at each flush; default 1000). */
+  keepTop?: number;
+  /** Both keys expire this long after the last flush (default 7 days). */
+  ttlMs?: number;
+  /** Most distinct counters buffered in memory between flushes (default 10,000; more are dropped). */
+  maxPending?: number;
+  /** Longest read() waits for Redis before answering `available: false` (default 600 ms). */
+  readTimeoutMs?: number;
+}
+
+export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: LimitStatsOptions = {}): LimitStats {
+  const keepTop = opts.keepTop ?? 1000;
+  const ttlMs = opts.ttlMs ?? 7 * 24 * 3600 * 1000;
+  const maxPending = opts.maxPending ?? 10_000;
+  const readTimeoutMs = opts.readTimeoutMs ?? 600;
   const countsKey = keys.key('stats', 'counts');
   const offendersKey = keys.key('stats', 'offenders');
   let counts = new Map<string, number>();
   let offenders = new Map<string, number>();
   const failures = { failedOpen: 0, failedClosed: 0 };
-  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const bump = (m: Map<string, number>, k: string, n = 1) => {
+    const had = m.get(k);
+    if (had === undefined && m.size >= maxPending) return; // an outage must not grow the buffer without end
+    m.set(k, (had ?? 0) + n);
+  };
 
   const flush = async () => {
     if (!counts.size && !offenders.size) return;
@@ -47,12 +70,15 @@ export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: { flushEv
     const p = redis.pipeline();
     for (const [field, n] of c) p.hincrby(countsKey, field, n);
     for (const [member, n] of o) p.zincrby(offendersKey, n, member);
+    if (o.size) p.zremrangebyrank(offendersKey, 0, -(keepTop + 1));
+    p.pexpire(countsKey, ttlMs);
+    p.pexpire(offendersKey, ttlMs);
     try {
       await p.exec();
     } catch (err) {
       // Redis is away: keep the counts for the next flush instead of losing them.
-      for (const [k, n] of c) counts.set(k, (counts.get(k) ?? 0) + n);
-      for (const [k, n] of o) offenders.set(k, (offenders.get(k) ?? 0) + n);
+      for (const [k, n] of c) bump(counts, k, n);
+      for (const [k, n] of o) bump(offenders, k, n);
       throw err;
     }
   };
@@ -78,8 +104,11 @@ export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: { flushEv
       let raw: Record<string, string>;
       let ranked: string[];
       try {
-        await flush();
-        [raw, ranked] = await Promise.all([redis.hgetall(countsKey), redis.zrevrange(offendersKey, 0, top - 1, 'WITHSCORES')]);
+        // One bound for the whole read: a stalled Redis answers `available: false` well within 1 s.
+        [raw, ranked] = await withDeadline(
+          flush().then(() => Promise.all([redis.hgetall(countsKey), redis.zrevrange(offendersKey, 0, top - 1, 'WITHSCORES')])),
+          readTimeoutMs,
+        );
       } catch {
         return { counts: [], topOffenders: [], redisFailures: { ...failures }, available: false };
       }
@@ -102,4 +131,11 @@ export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: { flushEv
       await flush().catch(() => {});
     },
   };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  p.catch(() => {}); // if the deadline wins, the late failure is nobody's business
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

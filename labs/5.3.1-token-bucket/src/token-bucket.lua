@@ -9,8 +9,9 @@
 --           single SET ... PX writes the state and its expiry together (GET + SET instead of
 --           HMGET + HSET + PEXPIRE: fewer commands per decision).
 -- ARGV      per bucket, three values: capacity, refill rate in tokens per second, cost; then,
---           optionally, now in milliseconds. Without it the script reads the Redis server clock (TIME),
---           as production does: an argument less to send on every call.
+--           optionally, now in milliseconds. Without it (absent or '') the script reads the Redis server
+--           clock (TIME), as production does: an argument less to send on every call. Then, optionally,
+--           a deadline (ms, the script's clock) after which the caller has given up on this call.
 --
 -- Returns { allowed (1/0), now, then per bucket: remaining (floored), reset_ms, retry_ms, next_ms }
 --   reset_ms  ms until the bucket is full again (-1: never, no refill)
@@ -20,7 +21,9 @@
 
 local tonumber, floor, ceil, pack, unpack = tonumber, math.floor, math.ceil, struct.pack, struct.unpack
 local n = #KEYS
+local NO_REFILL_IDLE_MS = 86400000
 local now = tonumber(ARGV[3 * n + 1])
+local deadline = tonumber(ARGV[3 * n + 2])
 if not now then
   -- Redis 7 replicates a script's effects, not the script, so reading TIME here is allowed and every
   -- app instance shares one clock: the server's.
@@ -60,8 +63,11 @@ for i = 1, n do
   if t < cost then out[1] = 0 end
 end
 
--- Pass 2: charge every bucket (only when all could pay) and report each one's state.
+-- Pass 2: charge every bucket (only when all could pay) and report each one's state. A call that
+-- reaches Redis after its caller gave up (it sat in a frozen server's socket) charges nothing: the
+-- request was already answered without it, and a freeze must not drain the buckets when it thaws.
 local allowed = out[1] == 1
+local charge = allowed and not (deadline and now > deadline)
 for i = 1, n do
   local a, o = 3 * i - 2, 4 * i - 1
   local cap, rate, cost = spec[a], spec[a + 1], spec[a + 2]
@@ -70,18 +76,20 @@ for i = 1, n do
   if t < cost then
     if rate > 0 and cost <= cap then retry = ceil((cost - t) / rate) else retry = -1 end
   end
-  if allowed then t = t - cost end
+  if charge then t = t - cost end
   local remaining, reset, nxt = floor(t), -1, -1
   if rate > 0 then
     reset = ceil((cap - t) / rate)
     nxt = ceil((remaining + 1 - t) / rate)
   end
-  if allowed then
+  if charge then
     if rate > 0 then
       -- Once full again the bucket is indistinguishable from a missing one: let it expire then.
       redis.call('SET', KEYS[i], pack('dd', t, ts), 'PX', reset > 0 and reset or 1)
     else
-      redis.call('SET', KEYS[i], pack('dd', t, ts))
+      -- Never refills: a quota that lasts while its owner keeps spending it, forgotten (full again)
+      -- after a day idle, so one key per client ever seen cannot pile up without end.
+      redis.call('SET', KEYS[i], pack('dd', t, ts), 'PX', NO_REFILL_IDLE_MS)
     end
   end
   out[o], out[o + 1], out[o + 2], out[o + 3] = remaining, reset, retry, nxt

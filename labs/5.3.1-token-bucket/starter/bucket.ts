@@ -11,7 +11,8 @@ export function createTokenBucket(_redis: Redis | Cluster, _opts: TokenBucketOpt
   // defines one command per key count n. ARGV is [capacity, refill per second, cost per bucket, then
   // opts.now() in ms only when a clock is injected]. The reply is [allowed, now, then remaining,
   // reset_ms, retry_ms, next_ms per bucket]. A denied take's retryAfterMs is the largest bucket retry,
-  // or -1 if any bucket can never pay.
+  // or -1 if any bucket can never pay. (src/bucket.ts also sends an optional deadline after the clock
+  // slot, so a call that reaches a thawed Redis too late charges nothing; leave it out here.)
   return {
     take: async () => {
       throw new NotImplementedError('exercise 1: take tokens from every bucket in one call of token-bucket.lua');

@@ -22,8 +22,11 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** The admin token the test apps accept on /limits/stats (`authorization: Bearer …`). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-5.3.1';
+
 export async function serve(redis: Redis, keys: KeyBuilder, opts: Partial<LimitedAppOptions> = {}): Promise<Served> {
-  const limited = createLimitedApp({ redis, keys, ...opts });
+  const limited = createLimitedApp({ redis, keys, adminToken: TEST_ADMIN_TOKEN, ...opts });
   const server: Listening = await listen(limited.app);
   return {
     url: server.url,

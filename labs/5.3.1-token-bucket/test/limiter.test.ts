@@ -7,7 +7,9 @@ import { keyBuilder } from '../../../shared/keys';
 import { createTokenBucket } from '../src/bucket';
 import { createLimiter } from '../src/limiter';
 import { parsePolicies, type PolicyInput } from '../src/policy';
-import { expectStatus, manualClock, serve } from './helpers';
+import { expectStatus, manualClock, serve, TEST_ADMIN_TOKEN } from './helpers';
+
+const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 let ctx: LabContext;
 beforeAll(async () => {
@@ -82,7 +84,7 @@ describe('exercise 3: checking a request against all its policies', () => {
       for (let i = 0; i < 4; i++) await app.get('/api/search', { 'x-user-id': 'mallory' });
       for (let i = 0; i < 3; i++) await app.get('/api/search', { 'x-user-id': 'eve' });
       await app.get('/api/hello', { 'x-user-id': 'ada' });
-      const stats = await app.get('/limits/stats?top=5');
+      const stats = await app.get('/limits/stats?top=5', auth);
       expectStatus(stats, 200);
       expect(stats.body.counts).toEqual([
         { policy: 'per-ip', endpoint: 'GET /api/hello', allowed: 1, denied: 0 },
@@ -95,7 +97,7 @@ describe('exercise 3: checking a request against all its policies', () => {
         { subject: 'search:user=mallory,endpoint=GET /api/search', denied: 3 },
         { subject: 'search:user=eve,endpoint=GET /api/search', denied: 1 },
       ]);
-      expect((await app.get('/limits/stats?top=0')).status).toBe(400);
+      expect((await app.get('/limits/stats?top=0', auth)).status).toBe(400);
     } finally {
       await app.close();
     }
@@ -129,7 +131,7 @@ describe('exercise 3: checking a request against all its policies', () => {
         const res = await app.get('/api/hello', { 'x-user-id': 'ada' });
         expectStatus(res, 200);
         expect(res.headers.get('ratelimit')).toBeNull();
-        const down = await app.get('/limits/stats');
+        const down = await app.get('/limits/stats', auth);
         expect(down.body).toMatchObject({ available: false, redisFailures: { failedOpen: 1, failedClosed: 0 } });
         const metrics = await (await fetch(`${app.url}/metrics`)).text();
         expect(metrics).toContain('lab_5_3_1_limiter_redis_failures_total{mode="open"} 1');

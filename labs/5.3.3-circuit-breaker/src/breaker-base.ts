@@ -8,17 +8,17 @@ import type { Logger } from 'pino';
 import { AppError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
+import { RedisUnavailableError, servingRedisOptions } from '../../../shared/redis-client';
 import { logTransition, postWebhook } from './alerts';
 import { LocalBreaker, type LocalTransition } from './local-breaker';
 import { CLOSED, type Admission, type BreakerRules, type BreakerState, type BreakerView, type Decision, type Forced, type Transition } from './types';
 
-/** Options for the breaker's own Redis connection: fail fast instead of queueing while Redis is down. */
-export const breakerRedisOptions: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 250,
-  retryStrategy: () => 100,
-};
+/**
+ * Options for the breaker's own Redis connection: the shared serving options (no offline queue,
+ * bounded reconnect) with a shorter command timeout, so a stalled Redis costs a call at most 250 ms
+ * before the breaker switches to its in-process twin. Build it with createServingRedis(url, these).
+ */
+export const breakerRedisOptions: RedisOptions = servingRedisOptions({ commandTimeout: 250 });
 
 export interface BreakerOptions extends Partial<BreakerRules> {
   /** The downstream this breaker guards, e.g. `payments`; every process using the name shares one state. */
@@ -28,8 +28,14 @@ export interface BreakerOptions extends Partial<BreakerRules> {
   keys: KeyBuilder;
   /** A second connection for pub/sub; without it the instance learns changes only by reading Redis. */
   subscriber?: Redis;
-  /** The clock passed into the script (ms). Tests inject one; the default is Date.now. */
+  /** This process's clock (ms): the local view's freshness, and the in-process twin. Default Date.now. */
   now?: () => number;
+  /**
+   * Whose clock breaker.lua decides with. 'redis' (the default without an injected `now`): the server's
+   * TIME, one clock for every process, so a skewed host cannot move windows or cool-downs. 'caller':
+   * this process's `now()` (the default when one is injected: deterministic tests and demos).
+   */
+  scriptClock?: 'redis' | 'caller';
   /** How long the local view may answer without Redis (ms): 0 = read Redis before every call. */
   localViewTtlMs?: number;
   /** A call slower than this counts as a failure (ms; 0 = no timeout). */
@@ -51,6 +57,14 @@ export class BreakerOpenError extends AppError {
   }
 }
 
+/** An admin action while Redis is unreachable: 503 with Retry-After (it must reach every process). */
+export class AdminUnavailableError extends RedisUnavailableError {
+  override readonly code = 'redis_unavailable';
+  constructor(name: string) {
+    super(`cannot change breaker ${name} while Redis is unreachable`);
+  }
+}
+
 export class CallTimeoutError extends Error {
   constructor(ms: number) {
     super(`call took longer than ${ms} ms`);
@@ -69,9 +83,11 @@ export interface ScriptReply {
   view: BreakerView;
   /** The state before the transition this call made; undefined when nothing changed. */
   from?: BreakerState;
+  /** The clock the script decided with (ms). */
+  now: number;
 }
 
-type RawReply = [string, string, number, number, string, number, string, string];
+type RawReply = [string, string, number, number, string, number, string, string, number];
 
 export type ScriptOp = 'read' | 'admit' | 'record' | 'trip' | 'force-open' | 'force-close' | 'reset';
 
@@ -104,6 +120,11 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   private readonly webhookUrl?: string;
   private readonly onReady = () => void this.backOnline();
   private resyncing?: Promise<void>;
+  private readonly scriptClock: 'redis' | 'caller';
+  /** Redis TIME minus this host's wall clock, from the last reply (redis script clock only). */
+  private redisOffsetMs?: number;
+  /** While on the in-process twin: retries the shared state, since a stall ends without a 'ready' event. */
+  private recoverTimer?: NodeJS.Timeout;
 
   constructor(opts: BreakerOptions) {
     super();
@@ -113,6 +134,7 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     this.redis = opts.redis;
     this.subscriber = opts.subscriber;
     this.now = opts.now ?? Date.now;
+    this.scriptClock = opts.scriptClock ?? (opts.now ? 'caller' : 'redis');
     this.localViewTtlMs = opts.localViewTtlMs ?? 1_000;
     this.callTimeoutMs = opts.callTimeoutMs ?? 0;
     this.log = opts.log?.child({ breaker: opts.name, instance: this.id });
@@ -146,9 +168,22 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     const r = this.rules;
     const raw = await this.script(
       [this.keyNames.state, this.keyNames.window],
-      [op, Math.round(this.now()), this.name, this.keyNames.channel, this.id, r.bucketMs, r.buckets, r.minVolume, r.failureThreshold, r.coolDownMs, r.halfOpenProbes, r.probeTimeoutMs, text, num],
+      // An empty `now` makes the script read Redis TIME.
+      [op, this.scriptClock === 'caller' ? Math.round(this.now()) : '', this.name, this.keyNames.channel, this.id, r.bucketMs, r.buckets, r.minVolume, r.failureThreshold, r.coolDownMs, r.halfOpenProbes, r.probeTimeoutMs, text, num, this.deadline()],
     );
-    return parseReply(raw);
+    const reply = parseReply(raw);
+    if (this.scriptClock === 'redis') this.redisOffsetMs = reply.now - Date.now();
+    return reply;
+  }
+
+  /**
+   * When, on Redis's clock, this call stops mattering: the command timeout after sending (+100 ms for
+   * the offset's error, at most half a round trip). '' when unknown (no reply yet, caller clock, no timeout).
+   */
+  private deadline(): number | '' {
+    const timeout = this.redis.options?.commandTimeout;
+    if (this.scriptClock !== 'redis' || !timeout || this.redisOffsetMs === undefined) return '';
+    return Math.round(Date.now() + this.redisOffsetMs + timeout + 100);
   }
 
   /** Takes a view unless it is older than the one we hold; true when it was newer. */
@@ -191,17 +226,23 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     await Promise.all([whenReady(this.redis, connectTimeoutMs), this.subscriber && whenReady(this.subscriber, connectTimeoutMs)]);
     this.redis.on('ready', this.onReady);
     if (this.subscriber) {
-      const sync = this.startSync(this.subscriber);
-      // A subscriber that is not connected queues SUBSCRIBE until Redis returns; waiting for it would
-      // hang the breaker exactly when it must work alone. It subscribes on reconnect instead.
-      if (this.subscriber.status === 'ready') await sync;
-      else sync.catch((err: unknown) => this.failedInBackground('subscribe', err));
+      const subscriber = this.subscriber;
+      const sync = this.startSync(subscriber);
+      // A subscriber that is not connected cannot subscribe yet (a serving client queues nothing), and
+      // waiting would hang the breaker exactly when it must work alone: subscribe once it connects.
+      // (After that, ioredis resubscribes by itself on every reconnect.)
+      if (subscriber.status === 'ready') await sync;
+      else {
+        sync.catch((err: unknown) => this.failedInBackground('subscribe', err));
+        subscriber.once('ready', () => void subscriber.subscribe(this.keyNames.channel).catch((err: unknown) => this.failedInBackground('subscribe', err)));
+      }
     }
     await this.guard(async () => void this.adopt((await this.run('read')).view), () => undefined);
     return this;
   }
 
   async close(): Promise<void> {
+    this.stopRecovering();
     this.redis.off('ready', this.onReady);
     if (this.subscriber && this.subscriber.status === 'ready') await this.subscriber.unsubscribe(this.keyNames.channel).catch(() => {});
     this.removeAllListeners();
@@ -287,7 +328,7 @@ export abstract class CircuitBreakerBase extends EventEmitter {
       async () => {
         const [reply, fields] = await Promise.all([this.run('read'), this.redis.hgetall(this.keyNames.window)]);
         this.adopt(reply.view);
-        return { name: this.name, mode: this.mode, ...reply.view, window: windowCounts(fields, Math.floor(this.now() / this.rules.bucketMs), this.rules.buckets) };
+        return { name: this.name, mode: this.mode, ...reply.view, window: windowCounts(fields, Math.floor(reply.now / this.rules.bucketMs), this.rules.buckets) };
       },
       (local) => ({ name: this.name, mode: this.mode, ...local.view, window: local.counts(this.now()) }),
     );
@@ -298,9 +339,12 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   private async admin(op: 'trip' | 'force-open' | 'force-close' | 'reset', reason: string): Promise<BreakerView> {
     // An operator's decision must reach every process, so it needs Redis: refuse rather than act alone.
     const reply = await this.run(op, reason).catch((err: unknown) => {
-      throw isConnectionFailure(err, this.redis) ? new AppError(503, 'redis_unavailable', `cannot change breaker ${this.name} while Redis is unreachable`) : err;
+      throw isConnectionFailure(err, this.redis) ? new AdminUnavailableError(this.name) : err;
     });
     this.applyReply(reply);
+    // Redis answered, so the shared state is back: an operator's decision must take effect on calls
+    // now, not when the in-process twin next resyncs (whose stale news must not override it either).
+    if (this.local) this.leaveLocal('an admin action reached Redis');
     return reply.view;
   }
 
@@ -317,17 +361,37 @@ export abstract class CircuitBreakerBase extends EventEmitter {
         this.local = new LocalBreaker(this.view, this.rules);
         this.log?.warn({ err: (err as Error).message }, `Redis unreachable: breaker ${this.name} continues on in-process counters`);
         this.emit('mode', 'local');
-        // The connection may have come back between the failure and now; 'ready' would not fire again.
-        if (this.redis.status === 'ready') void this.backOnline();
+        // A stall (Redis frozen, CLIENT PAUSE) ends without a reconnect, so no 'ready' event will say
+        // so: retry the shared state a few times a second while the connection is up.
+        this.recoverTimer = setInterval(() => {
+          if (this.redis.status === 'ready') void this.backOnline();
+        }, 250);
+        this.recoverTimer.unref();
       }
       return local(this.local);
     }
   }
 
-  /** A failure nobody awaits: logged, and emitted as 'error' unless it was just Redis being away. */
+  /** A failure nobody awaits: Redis still away is expected (debug); anything else is a warning and 'error'. */
   private failedInBackground(what: 'resync' | 'subscribe', err: unknown): void {
+    if (isConnectionFailure(err, this.redis)) {
+      this.log?.debug({ err: (err as Error).message }, `${what} failed; staying on local state`);
+      return;
+    }
     this.log?.warn({ err: (err as Error).message }, `${what} failed; staying on local state`);
-    if (!isConnectionFailure(err, this.redis) && this.listenerCount('error')) this.emit('error', err);
+    if (this.listenerCount('error')) this.emit('error', err);
+  }
+
+  private stopRecovering(): void {
+    clearInterval(this.recoverTimer);
+    this.recoverTimer = undefined;
+  }
+
+  private leaveLocal(why: string): void {
+    this.local = undefined;
+    this.stopRecovering();
+    this.log?.info({ state: this.view.state }, `Redis is back: breaker ${this.name} resynced (${why})`);
+    this.emit('mode', 'redis');
   }
 
   private announceLocal(moved: LocalTransition): void {
@@ -339,9 +403,7 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     if (!local) return Promise.resolve();
     this.resyncing ??= this.resync(local)
       .then(() => {
-        this.local = undefined;
-        this.log?.info({ state: this.view.state }, `Redis is back: breaker ${this.name} resynced`);
-        this.emit('mode', 'redis');
+        if (this.local === local) this.leaveLocal('resync');
       })
       .catch((err: unknown) => this.failedInBackground('resync', err))
       .finally(() => {
@@ -352,8 +414,9 @@ export abstract class CircuitBreakerBase extends EventEmitter {
 }
 
 export function parseReply(raw: RawReply): ScriptReply {
-  const [decision, state, version, openUntil, forced, since, reason, from] = raw;
+  const [decision, state, version, openUntil, forced, since, reason, from, now] = raw;
   return {
+    now: Number(now),
     decision: decision as Decision | '',
     view: { state: state as BreakerState, version: Number(version), openUntil: Number(openUntil), forced: forced as Forced, since: Number(since), reason },
     from: from ? (from as BreakerState) : undefined,

@@ -1,7 +1,9 @@
 -- The whole shared breaker in one script, so every read-decide-write is atomic across processes.
 -- KEYS[1] state hash   KEYS[2] rolling window hash   (both under the breaker's {name} hash tag)
 -- ARGV[1]  op: read | admit | record | trip | force-open | force-close | reset
--- ARGV[2]  now (ms) from the caller's injectable clock      ARGV[3] breaker name
+-- ARGV[2]  now (ms) from the caller's clock, or '' to use Redis TIME (what production does: one
+--          clock for every process, so a skewed host cannot move windows or cool-downs)
+--                                                            ARGV[3] breaker name
 -- ARGV[4]  pub/sub channel for transitions                  ARGV[5] id of the calling instance
 -- ARGV[6]  bucket size (ms)   ARGV[7] buckets in the window   ARGV[8] minimum volume
 -- ARGV[9]  failure threshold (0..1)   ARGV[10] cool-down (ms)   ARGV[11] probes admitted in half-open
@@ -9,10 +11,16 @@
 -- ARGV[13] op text: record → 'ok' | 'fail'; trip / force-* / reset → the reason
 -- ARGV[14] op number: record → the half-open version a probe was admitted in (0: not a probe);
 --          trip → openUntil (0: now + cool-down)
--- Returns { decision, state, version, openUntil, forced, since, reason, from } where from ~= '' means
--- this call made a transition (and published it).
+-- ARGV[15] deadline (ms, the script's clock) after which the caller has given up on this call, or ''
+-- Returns { decision, state, version, openUntil, forced, since, reason, from, now } where from ~= ''
+-- means this call made a transition (and published it), and now is the clock the script used.
 local stateKey, windowKey = KEYS[1], KEYS[2]
 local op, now, name, channel, by = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+if not now then
+  -- Redis 7 replicates a script's effects, not the script, so reading TIME here is allowed.
+  local t = redis.call('TIME')
+  now = t[1] * 1000 + math.floor(t[2] / 1000)
+end
 local bucketMs, buckets, minVolume = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local threshold, coolDownMs, probes, probeTimeoutMs = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local text, num = ARGV[13], tonumber(ARGV[14]) or 0
@@ -26,6 +34,11 @@ local forced = s[6] or ''
 local since = tonumber(s[7]) or 0
 local reason = s[8] or ''
 local from, decision = '', ''
+
+-- A call that reaches Redis after its caller gave up (it sat in a frozen server's socket) changes
+-- nothing: a late admit would hold a half-open probe slot that nobody will ever report on.
+local deadline = tonumber(ARGV[15])
+if deadline and now > deadline then op = 'read' end
 
 -- One transition: new state, new version, a fresh window, and the broadcast — all in this script.
 local function move(to, why, untilMs, forcedMode)
@@ -103,4 +116,4 @@ elseif op == 'reset' then
   move('closed', text, 0, '')
 end
 
-return { decision, state, version, openUntil, forced, since, reason, from }
+return { decision, state, version, openUntil, forced, since, reason, from, now }

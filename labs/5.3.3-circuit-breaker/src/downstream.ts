@@ -1,9 +1,12 @@
 // A flaky downstream ("payments") to put a breaker in front of: each request waits `latencyMs`, then
 // fails with 503 at `failureRate`. Both change at run time through POST /admin/behaviour, so a demo or a
-// test can make it sick and healthy again while traffic flows.
+// test can make it sick and healthy again while traffic flows. Those routes need an admin API key
+// (`x-api-key`); reading the behaviour needs at least a viewer's.
+import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { createApp, finishApp, valid, validate } from '../../../shared/http';
+import { requireRole, type ApiKeys } from './admin';
 
 export const BehaviourSchema = z.object({
   failureRate: z.number().min(0).max(1),
@@ -16,11 +19,16 @@ export interface Downstream {
   behaviour: Behaviour;
   /** Requests served, and how many of them failed. */
   stats: { requests: number; failures: number };
+  /** A key with the admin role: the configured one, or one generated when none was given. */
+  adminKey: string;
 }
 
-export function createDownstream(initial: Partial<Behaviour> = {}, random: () => number = Math.random): Downstream {
+/** `apiKeys`: who may read (viewer, admin) and change (admin) the behaviour; a random admin key if omitted. */
+export function createDownstream(initial: Partial<Behaviour> = {}, random: () => number = Math.random, apiKeys?: ApiKeys): Downstream {
   const app = createApp({ name: 'downstream', metrics: false });
-  const d: Downstream = { app, behaviour: { failureRate: 0, latencyMs: 0, ...initial }, stats: { requests: 0, failures: 0 } };
+  const keys: ApiKeys = apiKeys ?? { [randomBytes(18).toString('base64url')]: 'admin' };
+  const adminKey = Object.entries(keys).find(([, role]) => role === 'admin')?.[0] ?? '';
+  const d: Downstream = { app, behaviour: { failureRate: 0, latencyMs: 0, ...initial }, stats: { requests: 0, failures: 0 }, adminKey };
 
   app.all('/pay', async (_req, res) => {
     const { failureRate, latencyMs } = d.behaviour;
@@ -35,10 +43,10 @@ export function createDownstream(initial: Partial<Behaviour> = {}, random: () =>
   });
 
   const patch = { body: BehaviourSchema.partial() };
-  app.get('/admin/behaviour', (_req, res) => {
+  app.get('/admin/behaviour', requireRole(keys, 'admin', 'viewer'), (_req, res) => {
     res.json(d.behaviour);
   });
-  app.post('/admin/behaviour', validate(patch), (_req, res) => {
+  app.post('/admin/behaviour', requireRole(keys, 'admin'), validate(patch), (_req, res) => {
     Object.assign(d.behaviour, valid(res, patch).body);
     res.json(d.behaviour);
   });
@@ -60,8 +68,8 @@ export class DownstreamError extends Error {
 }
 
 /** Changes the downstream's behaviour over HTTP (what an operator or a chaos script would do). */
-export async function setBehaviour(baseUrl: string, patch: Partial<Behaviour>): Promise<Behaviour> {
-  const res = await fetch(`${baseUrl}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+export async function setBehaviour(baseUrl: string, patch: Partial<Behaviour>, adminKey: string): Promise<Behaviour> {
+  const res = await fetch(`${baseUrl}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': adminKey }, body: JSON.stringify(patch) });
   if (!res.ok) throw new Error(`behaviour change refused: ${res.status} ${await res.text()}`);
   return (await res.json()) as Behaviour;
 }

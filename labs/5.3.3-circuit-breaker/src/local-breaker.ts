@@ -33,6 +33,10 @@ export class LocalBreaker {
     else if (this.view.state === 'half-open' && this.admitted < this.rules.halfOpenProbes) {
       this.admitted++;
       decision = 'probe';
+    } else if (this.view.state === 'half-open' && now - this.view.since >= this.rules.probeTimeoutMs) {
+      // As in breaker.lua: probes that never report (a call hanging while Redis is down) must not keep
+      // the breaker half-open for good. Reopen; a cool-down later, new probes get their turn.
+      moved = this.move('open', `probes did not report within ${this.rules.probeTimeoutMs} ms (local)`, now + this.rules.coolDownMs, now);
     }
     return { admission: { decision, version: this.view.version }, moved };
   }

@@ -1,7 +1,8 @@
 // A caller for the race runner: each worker process opens its own Redis connection and builds its own
 // breaker instance (same name, same keys); every actor asks once whether it may call the downstream.
 // The clock is fixed just past the cool-down, so all of them race for the half-open probe slots.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createServingRedis } from '../../../shared/redis-client';
 import { defineRaceActor } from '../../../harness/race';
 import { keyBuilder } from '../../../shared/keys';
 import { breakerRedisOptions, RedisCircuitBreaker, type Admission } from './breaker';
@@ -23,7 +24,7 @@ interface State {
 
 export default defineRaceActor<ProbeArgs, State, Admission['decision']>({
   async setup(args) {
-    const redis = new Redis(args.redisUrl, breakerRedisOptions);
+    const redis = createServingRedis(args.redisUrl, breakerRedisOptions);
     const breaker = await new RedisCircuitBreaker({
       name: args.name,
       redis,

@@ -21,7 +21,7 @@ const KEYS = { 'admin-key': 'admin', 'viewer-key': 'viewer' } as const;
 
 beforeAll(async () => {
   ctx = await createTestContext('5.3.3', { services: ['redis'] });
-  gateway = createGateway({ redis: ctx.newRedis(breakerRedisOptions), keys: ctx.keys, apiKeys: KEYS });
+  gateway = createGateway({ redis: ctx.newRedis(breakerRedisOptions), keys: ctx.keys, apiKeys: KEYS, breakerNames: ['orders'] });
   server = await listen(gateway.app);
 });
 afterAll(async () => {
@@ -91,7 +91,7 @@ describe('admin HTTP while Redis is unreachable', () => {
     const redisServer = await startRedisServer();
     const conn = new Redis(redisServer.url, breakerRedisOptions);
     conn.on('error', () => {});
-    const gw = createGateway({ redis: conn, keys: ctx.keys, apiKeys: KEYS });
+    const gw = createGateway({ redis: conn, keys: ctx.keys, apiKeys: KEYS, breakerNames: ['refunds'] });
     const srv = await listen(gw.app);
     const call = (path: string, method = 'GET') =>
       fetch(`${srv.url}${path}`, { method, headers: { 'content-type': 'application/json', 'x-api-key': 'admin-key' }, body: method === 'POST' ? JSON.stringify({ reason: 'maintenance' }) : undefined });
@@ -173,9 +173,9 @@ describe('the flaky downstream', () => {
     const srv = await listen(d.app);
     try {
       expect((await fetch(`${srv.url}/pay`, { method: 'POST' })).status).toBe(200);
-      expect(await setBehaviour(srv.url, { failureRate: 1 })).toEqual({ failureRate: 1, latencyMs: 0 });
+      expect(await setBehaviour(srv.url, { failureRate: 1 }, d.adminKey)).toEqual({ failureRate: 1, latencyMs: 0 });
       expect((await fetch(`${srv.url}/pay`, { method: 'POST' })).status).toBe(503);
-      const bad = await fetch(`${srv.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"failureRate":2}' });
+      const bad = await fetch(`${srv.url}/admin/behaviour`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': d.adminKey }, body: '{"failureRate":2}' });
       expect(bad.status).toBe(400);
       expect(d.stats).toEqual({ requests: 2, failures: 1 });
     } finally {
