@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { EmbeddedUnavailableError, type EmbeddedServer } from './embedded-types';
-import { freePort } from './ports';
+import { EmbeddedUnavailableError, pidAlive, type EmbeddedServer } from './embedded-types';
+import { freePort, waitFor } from './ports';
 
 /** The labs use PostgreSQL 15 semantics: a platform package of another major is refused. */
 const PG_MAJOR = 15;
@@ -169,5 +169,8 @@ export async function stopPostgres(dir: string): Promise<void> {
   if (!existsSync(path.join(data, 'postmaster.pid'))) return;
   const bins = findBinaries();
   const user = runAs();
+  const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   await run(bins.pg_ctl, ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60'], user.uid !== undefined ? { uid: user.uid, gid: user.gid } : {}, 'pg_ctl stop');
+  // pg_ctl returns once the pid file is gone; the postmaster exits a moment later.
+  await waitFor(() => !pidAlive(pid), { timeoutMs: 10_000, what: `postgres ${pid} to exit` });
 }

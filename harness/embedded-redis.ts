@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { EmbeddedUnavailableError, type EmbeddedServer } from './embedded-types';
+import { EmbeddedUnavailableError, pidAlive, type EmbeddedServer } from './embedded-types';
 import { freePort, waitFor } from './ports';
 
 /** The labs are written for Redis 7.0: an older server lacks commands they use. */
@@ -80,13 +80,4 @@ export async function stopRedis(s: EmbeddedServer): Promise<boolean> {
   process.kill(s.pid, 'SIGTERM');
   await waitFor(() => !pidAlive(s.pid), { timeoutMs: 10_000, what: `redis-server ${s.pid} to stop` });
   return true;
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

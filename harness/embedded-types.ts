@@ -1,4 +1,5 @@
 // What the embedded-services files share (kept apart so they do not import each other in a circle).
+import { readFileSync } from 'node:fs';
 
 export type EmbeddedKind = 'redis' | 'postgres';
 
@@ -17,5 +18,19 @@ export class EmbeddedUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'EmbeddedUnavailableError';
+  }
+}
+
+/** The process exists (EPERM: it does, as another user's) and, on Linux, is not a zombie nobody reaped. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return process.platform !== 'linux';
   }
 }

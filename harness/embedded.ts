@@ -6,10 +6,10 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { postgresAlive, startPostgres, stopPostgres } from './embedded-postgres';
-import { pidAlive, redisAlive, startRedis, stopRedis } from './embedded-redis';
-import type { EmbeddedKind, EmbeddedServer } from './embedded-types';
+import { redisAlive, startRedis, stopRedis } from './embedded-redis';
+import { pidAlive, type EmbeddedKind, type EmbeddedServer } from './embedded-types';
 
-export { EmbeddedUnavailableError, type EmbeddedKind, type EmbeddedServer } from './embedded-types';
+export { EmbeddedUnavailableError, pidAlive, type EmbeddedKind, type EmbeddedServer } from './embedded-types';
 
 export type EmbeddedState = Partial<Record<EmbeddedKind, EmbeddedServer>>;
 

@@ -1,0 +1,109 @@
+// The embedded path end to end, as a learner without system servers meets it (WORKBOOK_SERVICES=embedded
+// forces it on a machine that has them): a Postgres-backed lab's suite, `services` from two commands at
+// once, the lab's demo sharing the running servers, and `services -- stop` leaving nothing running.
+// Its own data folder, so it never touches a learner's .workbook/.
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pidAlive, runningEmbedded, stopEmbedded, type EmbeddedState } from '../embedded';
+
+const exec = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'wb-embedded-'));
+// As root, Postgres runs as another user, who must be able to enter the folder.
+chmodSync(dir, 0o755);
+
+/** The parent's env without the URLs global-setup resolved (they would win over the switch) or vitest's own. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_SERVICES: 'embedded', WORKBOOK_DATA_DIR: dir, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (k === 'REDIS_URL' || k === 'DATABASE_URL' || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'FORCE_COLOR') delete env[k];
+  return env;
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, args, { cwd: root, env: childEnv(), maxBuffer: 16 << 20 });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+const cli = (...args: string[]) => run(['--import', 'tsx', 'harness/cli.ts', ...args]);
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(true));
+  });
+}
+
+async function expectGone(servers: EmbeddedState) {
+  expect(await runningEmbedded(dir)).toEqual({});
+  for (const s of Object.values(servers)) {
+    expect(pidAlive(s!.pid), `${s!.kind} pid ${s!.pid}`).toBe(false);
+    expect(await refuses(s!.port), `${s!.kind} port ${s!.port}`).toBe(true);
+  }
+}
+
+afterAll(async () => {
+  await stopEmbedded(undefined, dir).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.sequential('embedded services (WORKBOOK_SERVICES=embedded)', () => {
+  let servers: EmbeddedState = {};
+
+  it("runs 5.2.2's read-through suite on servers it starts, and stops them when the suite ends", async () => {
+    const r = await run(['node_modules/vitest/vitest.mjs', 'run', 'labs/5.2.2-article-cache/test/read-through.test.ts']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/Tests\s+\d+ passed \(\d+\)/);
+    expect(r.out).not.toMatch(/failed|skipped/);
+    const state = JSON.parse(readFileSync(path.join(dir, 'services.json'), 'utf8')) as EmbeddedState;
+    expect(state).toEqual({}); // the suite's teardown stopped what its setup started
+    expect(await runningEmbedded(dir)).toEqual({});
+  }, 180_000);
+
+  it('two commands at once start one Redis and one Postgres and share them', async () => {
+    const [a, b] = await Promise.all([cli('services'), cli('services')]);
+    expect(a.code, a.out).toBe(0);
+    expect(b.code, b.out).toBe(0);
+    servers = await runningEmbedded(dir);
+    const { redis, postgres } = servers;
+    expect(redis?.version).toMatch(/^7\.0\./); // what the labs target (CI has 7.0 on PATH)
+    expect(postgres?.version).toMatch(/^15\./);
+    for (const out of [a.out, b.out]) {
+      expect(out).toContain(`redis://127.0.0.1:${redis!.port}`);
+      expect(out).toContain(`postgres://postgres@127.0.0.1:${postgres!.port}/test`);
+    }
+    // Exactly one of the two started each server; the other found it running.
+    const both = a.out + b.out;
+    expect(both.match(/started now/g)).toHaveLength(2);
+    expect(both.match(/already running/g)).toHaveLength(2);
+  }, 120_000);
+
+  it("the lab's demo uses the running servers instead of starting more", async () => {
+    const r = await cli('lab', '5.2.2');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('read-through: GET article');
+    expect(r.out).not.toMatch(/\n\s+at /);
+    expect(await runningEmbedded(dir)).toEqual(servers);
+  }, 180_000);
+
+  it('`services -- stop` stops both and leaves nothing running', async () => {
+    const r = await cli('services', 'stop');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`stopped the embedded redis on 127.0.0.1:${servers.redis!.port}`);
+    expect(r.out).toContain(`stopped the embedded postgres on 127.0.0.1:${servers.postgres!.port}`);
+    await expectGone(servers);
+  }, 60_000);
+});
