@@ -98,6 +98,8 @@ export async function ensureEmbedded(kind: EmbeddedKind, dir = embeddedDir()): P
     if (again && (await alive(dir, again))) return { server: again, started: false };
     const server = kind === 'redis' ? await startRedis(dir) : await startPostgres(dir);
     writeState(dir, { ...readState(dir), [kind]: server });
+    // It outlives this command: say so once, and how to stop it.
+    process.stderr.write(`started the embedded ${kind} on 127.0.0.1:${server.port} (pid ${server.pid}, data in ${dir}); it keeps running for the next command until \`npm run services -- stop\`\n`);
     return { server, started: true };
   });
 }
