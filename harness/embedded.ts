@@ -100,8 +100,16 @@ export async function ensureEmbedded(kind: EmbeddedKind, dir = embeddedDir()): P
     writeState(dir, { ...readState(dir), [kind]: server });
     // It outlives this command: say so once, and how to stop it.
     process.stderr.write(`started the embedded ${kind} on 127.0.0.1:${server.port} (pid ${server.pid}, data in ${dir}); it keeps running for the next command until \`npm run services -- stop\`\n`);
+    if (kind === 'redis' && newerThan70(server.version)) {
+      process.stderr.write(`note: this redis-server is ${server.version}; the labs are written for Redis 7.0 and run on it, but a lab you change must not rely on newer commands\n`);
+    }
     return { server, started: true };
   });
+}
+
+function newerThan70(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 7 || (major === 7 && minor > 0);
 }
 
 /** Stops the embedded servers of `kinds` that are running; returns the ones it stopped. */
