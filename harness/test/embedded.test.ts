@@ -2,14 +2,15 @@
 // forces it on a machine that has them): a Postgres-backed lab's suite, `services` from two commands at
 // once, the lab's demo sharing the running servers, and `services -- stop` leaving nothing running.
 // Its own data folder, so it never touches a learner's .workbook/.
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pidAlive, runningEmbedded, stopEmbedded, type EmbeddedState } from '../embedded';
+import { EmbeddedUnavailableError, ensureEmbedded, pidAlive, runningEmbedded, stopEmbedded, type EmbeddedState } from '../embedded';
+import { findBinaries } from '../embedded-postgres';
 
 const exec = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -18,15 +19,15 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'wb-embedded-'));
 chmodSync(dir, 0o755);
 
 /** The parent's env without the URLs global-setup resolved (they would win over the switch) or vitest's own. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_SERVICES: 'embedded', WORKBOOK_DATA_DIR: dir, NO_COLOR: '1' };
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_SERVICES: 'embedded', WORKBOOK_DATA_DIR: dir, NO_COLOR: '1', ...extra };
   for (const k of Object.keys(env)) if (k === 'REDIS_URL' || k === 'DATABASE_URL' || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'FORCE_COLOR') delete env[k];
   return env;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
+async function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, args, { cwd: root, env: childEnv(), maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await exec(process.execPath, args, { cwd: root, env: childEnv(extraEnv), maxBuffer: 16 << 20 });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -105,5 +106,42 @@ describe.sequential('embedded services (WORKBOOK_SERVICES=embedded)', () => {
     expect(r.out).toContain(`stopped the embedded redis on 127.0.0.1:${servers.redis!.port}`);
     expect(r.out).toContain(`stopped the embedded postgres on 127.0.0.1:${servers.postgres!.port}`);
     await expectGone(servers);
+  }, 60_000);
+});
+
+describe('embedded services: what goes wrong', () => {
+  it('a platform without an embedded-postgres package gets a clear error', () => {
+    expect(() => findBinaries('@embedded-postgres/plan9-mips')).toThrow(EmbeddedUnavailableError);
+    expect(() => findBinaries('@embedded-postgres/plan9-mips')).toThrow(/no embedded PostgreSQL for this platform .*@embedded-postgres\/plan9-mips/);
+  });
+
+  it('without redis-server on PATH, the switch gives a clear message that installing it is enough', async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'wb-path-')); // a PATH with node and nothing else
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    const r = await run(['--import', 'tsx', 'harness/cli.ts', 'lab', '5.1.1'], { PATH: bin }).finally(() => rmSync(bin, { recursive: true, force: true }));
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toContain('No Redis for WORKBOOK_SERVICES=embedded: the embedded redis did not start (no redis-server on PATH');
+    expect(r.out).toContain('Installing redis-server is enough');
+    expect(r.out).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it("a lock and a state left by a command that died are taken over, and the dead server is started again", async () => {
+    const own = mkdtempSync(path.join(os.tmpdir(), 'wb-embedded-stale-'));
+    try {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that has exited
+      writeFileSync(path.join(own, 'services.lock'), String(dead));
+      const stale = { kind: 'redis', port: 1, pid: dead, url: 'redis://127.0.0.1:1', version: '7.0.0', startedAt: '' };
+      writeFileSync(path.join(own, 'services.json'), JSON.stringify({ redis: stale }));
+      const first = await ensureEmbedded('redis', own);
+      expect(first.started).toBe(true);
+      expect(first.server.pid).not.toBe(dead);
+      expect(await ensureEmbedded('redis', own)).toEqual({ server: first.server, started: false });
+      expect(existsSync(path.join(own, 'services.lock'))).toBe(false);
+      expect(await stopEmbedded(['redis'], own)).toEqual([first.server]);
+      expect(pidAlive(first.server.pid)).toBe(false);
+    } finally {
+      await stopEmbedded(['redis'], own).catch(() => {});
+      rmSync(own, { recursive: true, force: true });
+    }
   }, 60_000);
 });
