@@ -52,7 +52,7 @@ export function findBinaries(name = platformPackage()): Binaries {
  * scripts (--ignore-scripts, another package manager) gets them here instead: without them the
  * server cannot load libicu.
  */
-function hydrateSymlinks(root: string): void {
+export function hydrateSymlinks(root: string): void {
   const list = path.join(root, 'native', 'pg-symlinks.json');
   if (!existsSync(list)) return;
   const links = JSON.parse(readFileSync(list, 'utf8')) as Array<{ source: string; target: string }>;

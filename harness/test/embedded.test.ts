@@ -3,14 +3,14 @@
 // once, the lab's demo sharing the running servers, and `services -- stop` leaving nothing running.
 // Its own data folder, so it never touches a learner's .workbook/.
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedUnavailableError, ensureEmbedded, pidAlive, runningEmbedded, stopEmbedded, type EmbeddedState } from '../embedded';
-import { findBinaries } from '../embedded-postgres';
+import { findBinaries, hydrateSymlinks } from '../embedded-postgres';
 
 const exec = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -120,6 +120,22 @@ describe('embedded services: what goes wrong', () => {
     expect(r.code, r.out).toBe(2);
     expect(r.out).toContain('unknown services action "restart" (try: npm run services -- stop)');
   }, 60_000);
+
+  it("an install that ran no postinstall gets the package's library symlinks restored at first start", () => {
+    const pkg = mkdtempSync(path.join(os.tmpdir(), 'wb-pgpkg-'));
+    try {
+      mkdirSync(path.join(pkg, 'native', 'lib'), { recursive: true });
+      writeFileSync(path.join(pkg, 'native', 'lib', 'libicuuc.so.60.2'), 'the library');
+      const links = [{ source: 'native/lib/libicuuc.so.60.2', target: 'native/lib/libicuuc.so.60' }];
+      writeFileSync(path.join(pkg, 'native', 'pg-symlinks.json'), JSON.stringify(links));
+      hydrateSymlinks(pkg);
+      hydrateSymlinks(pkg); // the second time finds them in place
+      expect(readlinkSync(path.join(pkg, 'native', 'lib', 'libicuuc.so.60'))).toBe('libicuuc.so.60.2');
+      expect(readFileSync(path.join(pkg, 'native', 'lib', 'libicuuc.so.60'), 'utf8')).toBe('the library');
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  });
 
   it('without redis-server on PATH, the switch gives a clear message that installing it is enough', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'wb-path-')); // a PATH with node and nothing else
