@@ -33,7 +33,7 @@ export function redisPaths(dir: string) {
 
 /** The pid the server on `port` reports, or undefined when nothing answers there. */
 async function serverPid(port: number): Promise<number | undefined> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 3000, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   c.on('error', () => {});
   try {
     await c.connect();
