@@ -23,7 +23,7 @@ export async function detectCleanupMode(redis: Redis): Promise<CleanupMode> {
 
 /** Prunes one session from its user's index if its key is gone; true if this call removed it. */
 export async function pruneSession(d: StoreDeps, userId: string, sid: string): Promise<boolean> {
-  return (await d.scripts.prune([d.k.session(userId, sid), d.k.index(userId), d.k.stats], [sid])) === 1;
+  return (await d.scripts.prune([d.k.session(userId, sid), d.k.index(userId)], [sid])) === 1;
 }
 
 /** One sweep over every index; returns how many stale entries were pruned. */
