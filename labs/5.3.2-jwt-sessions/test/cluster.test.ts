@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.dispose());
 
-describe('sessions on Redis Cluster', () => {
+describe('exercises 1–3 on Redis Cluster', () => {
   it('create, validate, rotate, revoke and prune for users on different masters; stats add up', async () => {
     let t = 1_000_000;
     // The store is written for one Redis; a Cluster answers the same commands it uses here.
