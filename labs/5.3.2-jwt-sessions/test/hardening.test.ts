@@ -167,3 +167,20 @@ describe('exercise 1: sessions are created and validated', () => {
     expectStatus(await api.post('/auth/login', creds), 200);
   });
 });
+
+describe('exercise 1: sessions are created and validated', () => {
+  it('a user holds at most maxSessionsPerUser sessions: a login beyond it ends the oldest', async () => {
+    const api = await startApp(ctx, { session: { maxSessionsPerUser: 2 } });
+    try {
+      const { email: who, password, tokens: first } = await api.signup();
+      const second = await api.login(who, password);
+      const third = await api.login(who, password);
+      expect401(await api.get('/me', first.accessToken), 'session_revoked');
+      for (const t of [second, third]) expectStatus(await api.get('/me', t.accessToken), 200);
+      const list = await api.get('/sessions', third.accessToken);
+      expect(list.body.sessions.map((s: { sid: string }) => s.sid).sort()).toEqual([second.sessionId, third.sessionId].sort());
+    } finally {
+      await api.close();
+    }
+  });
+});
