@@ -1,6 +1,7 @@
 // Lua scripts live in their own .lua files and are loaded once per client with ioredis defineCommand
 // (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or on a fresh server). Every key goes in KEYS,
-// so the same script runs unchanged on Redis Cluster.
+// which lets Redis Cluster route the script; it runs there only if all its keys hash to one slot (share
+// a {hash tag}). A lab that claims a script is cluster-safe proves it with a test on harness/cluster.ts.
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 

@@ -43,7 +43,7 @@ export async function runDemo(ctx: LabContext): Promise<void> {
       else if (f.type === 'error') log.info(`  ${me} ← error frame ${f.code}: ${f.message}`);
     };
 
-    log.info('alice registers and logs in on A, bob on B (bcrypt hashes in one Redis hash, session tokens with a TTL)');
+    log.info('alice registers and logs in on A, bob on B (scrypt hashes in one Redis hash, session tokens with a TTL)');
     const alice = await connect(A, 'A', 'alice');
     const bob = await connect(B, 'B', 'bob');
     try {

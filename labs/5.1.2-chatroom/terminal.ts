@@ -12,19 +12,27 @@ import type { ServerFrame } from './src/protocol';
 
 const time = (ts: number) => new Date(ts).toTimeString().slice(0, 8);
 
+// C0 and C1 controls, DEL, and the bidi overrides/isolates: printed raw, another user's text could move
+// the cursor, clear the screen, retitle the terminal, rewrite a line with CR, or reorder what you read.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** Another user's text as visible, inert characters: ESC becomes `\x1b`, CR `\x0d`, and so on. */
+export const printable = (s: string): string => s.replace(UNSAFE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 /** One line per frame worth showing. */
 export function formatFrame(f: ServerFrame, me: string): string | undefined {
   switch (f.type) {
-    case 'message':
-      return `${pc.dim(time(f.ts))} ${pc.dim(`#${f.room}`)} ${f.user === me ? pc.cyan(f.user) : pc.bold(f.user)}: ${f.text}`;
+    case 'message': {
+      const user = printable(f.user);
+      return `${pc.dim(time(f.ts))} ${pc.dim(`#${printable(f.room)}`)} ${f.user === me ? pc.cyan(user) : pc.bold(user)}: ${printable(f.text)}`;
+    }
     case 'join':
-      return pc.green(`${pc.dim(time(f.ts))} * ${f.user} joined #${f.room}`);
+      return pc.green(`${pc.dim(time(f.ts))} * ${printable(f.user)} joined #${printable(f.room)}`);
     case 'leave':
-      return pc.yellow(`${pc.dim(time(f.ts))} * ${f.user} left #${f.room} (${f.reason})`);
+      return pc.yellow(`${pc.dim(time(f.ts))} * ${printable(f.user)} left #${printable(f.room)} (${printable(String(f.reason))})`);
     case 'presence':
-      return pc.dim(`online in #${f.room}: ${f.online.join(', ') || 'nobody'}`);
+      return pc.dim(`online in #${printable(f.room)}: ${f.online.map(printable).join(', ') || 'nobody'}`);
     case 'error':
-      return pc.red(`! ${f.code}: ${f.message}`);
+      return pc.red(`! ${printable(f.code)}: ${printable(f.message)}`);
     default:
       return undefined;
   }
@@ -61,7 +69,7 @@ export async function runJoin(_ctx: LabContext, argv: string[]): Promise<void> {
   console.log(pc.bold(`joined #${room} on ${url} as ${user}`) + pc.dim(`  (/who, /quit; Ctrl-D leaves)`));
   if (joined.history.length) console.log(pc.dim(`--- last ${joined.history.length} messages ---`));
   for (const m of joined.history) print(formatFrame(m, user));
-  console.log(pc.dim(`online: ${joined.online.join(', ')}`));
+  console.log(pc.dim(`online: ${joined.online.map(printable).join(', ')}`));
   client.onFrame((f) => print(formatFrame(f, user)));
   client.startHeartbeats();
 

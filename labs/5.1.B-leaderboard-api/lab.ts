@@ -17,7 +17,9 @@ export default defineLab({
   async serve(ctx) {
     const auth = adminAuthFromEnv();
     const service = await leaderboardService(ctx, { auth });
-    ctx.log.info(`admin: header "x-api-key: ${auth.apiKey}" or "Authorization: Bearer ${await signToken(auth.jwtSecret, 'admin', 'admin', '12h')}" (set LB_ADMIN_KEY / LB_JWT_SECRET to change)`);
+    // Only development credentials are ever printed: a configured key or secret is never logged.
+    if (!process.env.LB_ADMIN_KEY) ctx.log.warn(`LB_ADMIN_KEY is not set: the development admin key is in use (header "x-api-key: ${auth.apiKey}")`);
+    if (!process.env.LB_JWT_SECRET) ctx.log.warn(`LB_JWT_SECRET is not set: the development JWT secret is in use (admin token: "Authorization: Bearer ${await signToken(auth.jwtSecret, 'admin', 'admin', '12h')}")`);
     return service;
   },
   bench: runBench,

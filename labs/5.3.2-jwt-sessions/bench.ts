@@ -5,13 +5,14 @@ import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { measure, median } from '../../harness/latency';
 import { loadApp, type LoadResult } from '../../harness/load';
 import { latencyMetric, rateMetric, ratio } from '../../harness/report';
+import { TEST_SCRYPT } from '../../shared/password';
 import { createSessionApp } from './src/app';
 import { validateSession } from './src/sessions';
 
 export async function runBench({ ctx, quick, progress }: BenchApi): Promise<BenchResult> {
   const secret = randomBytes(32);
   const session = { idleTtlMs: 3_600_000, absoluteTtlMs: 3_600_000 };
-  const common = { redis: ctx.redis, pg: ctx.pg, keys: ctx.keys, secret, session, accessTtlSec: 3600, bcryptRounds: 4, cleanup: false as const };
+  const common = { redis: ctx.redis, pg: ctx.pg, keys: ctx.keys, secret, session, accessTtlSec: 3600, passwordParams: TEST_SCRYPT, cleanup: false as const };
   const stateful = await createSessionApp(common);
   const stateless = await createSessionApp({ ...common, checkSession: false });
   const email = `bench-${randomBytes(4).toString('hex')}@example.com`;

@@ -38,8 +38,8 @@ export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {
   // Two "app instances": same secret (JWT_SECRET, or one generated for this demo), own connections.
   const secret = secretFromEnv();
   const session = { idleTtlMs: 30 * 60_000, absoluteTtlMs: 8 * 3_600_000 };
-  const a = await createSessionApp({ redis: ctx.redis, pg: ctx.pg, keys, secret, now, session, bcryptRounds: 8, cleanup: false });
-  const b = await createSessionApp({ redis: ctx.newRedis(), pg: ctx.pg, keys, secret, now, session, bcryptRounds: 8, cleanup: false });
+  const a = await createSessionApp({ redis: ctx.redis, pg: ctx.pg, keys, secret, now, session, cleanup: false });
+  const b = await createSessionApp({ redis: ctx.newRedis(), pg: ctx.pg, keys, secret, now, session, cleanup: false });
   const d = a.deps;
   try {
     log.info('1. Register (bcrypt hash in Postgres) and log in: an access + refresh token pair, a session in Redis');

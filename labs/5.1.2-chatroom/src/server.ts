@@ -11,6 +11,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { isAppError } from '../../../shared/errors';
 import { createApp, finishApp, formatZodError, listen, valid, validate, type AppWithMetrics } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
+import { TooManyLoginAttemptsError, type LoginLimits, type ScryptParams } from '../../../shared/password';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_S } from '../../../shared/redis-client';
 import { createAuth, Credentials, type Auth } from './auth';
 import { createRoomBridge, type RoomBridge } from './bridge';
 import { createRoomHistory, DEFAULT_HISTORY_SIZE, type RoomHistory } from './history';
@@ -30,9 +32,18 @@ export interface ChatServerOptions {
   /** How often this server sweeps expired presence (default ttl/3); false: only when sweep() is called. */
   sweepEveryMs?: number | false;
   now?: () => number;
-  bcryptRounds?: number;
+  /** scrypt cost of new password hashes (default DEFAULT_SCRYPT; tests and benches pass TEST_SCRYPT). */
+  passwordParams?: ScryptParams;
+  /** Login attempts per account and per client per window (default DEFAULT_LOGIN_LIMITS). */
+  loginLimits?: LoginLimits;
   /** Largest WebSocket frame; a bigger one closes the socket (1009), as a guard, not as validation. */
   maxPayloadBytes?: number;
+  /** A socket whose unsent frames pass this many bytes (a reader that stopped reading) is closed, 1008. */
+  maxBufferedBytes?: number;
+  /** Frames of one socket waiting to be handled; past it the socket is closed, 1008. */
+  maxPendingFrames?: number;
+  /** Open sockets per user on this server; one more is refused with 429. */
+  maxSocketsPerUser?: number;
   log?: Logger;
 }
 
@@ -44,6 +55,8 @@ export interface ChatServer {
   sweep(): Promise<Array<{ room: string; user: string }>>;
   /** Open sockets on this server. */
   connections(): number;
+  /** Sockets closed (1008) because their send queue passed maxBufferedBytes. */
+  closedSlow(): number;
   auth: Auth;
   presence: Presence;
   history: RoomHistory;
@@ -58,6 +71,8 @@ interface Connection {
   rooms: Map<string, () => Promise<void>>;
   /** Frames of one socket are handled one after another, so "join" is done before the next "message". */
   queue: Promise<void>;
+  /** Frames received and not yet handled (bounded by maxPendingFrames). */
+  pending: number;
   /** Settles once the socket closed and its rooms were left. */
   closed: Promise<void>;
 }
@@ -76,7 +91,11 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
   const rooms = [...(opts.rooms ?? DEFAULT_ROOMS)];
   const now = opts.now ?? Date.now;
   const ttlMs = opts.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS;
-  const auth = createAuth(redis, keys, { rounds: opts.bcryptRounds });
+  const auth = createAuth(redis, keys, { passwordParams: opts.passwordParams, loginLimits: opts.loginLimits });
+  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const maxPending = opts.maxPendingFrames ?? 100;
+  const maxSockets = opts.maxSocketsPerUser ?? 10;
+  let closedSlow = 0;
   const history = createRoomHistory(redis, keys, opts.historySize ?? DEFAULT_HISTORY_SIZE);
   const presence = createPresence(redis, keys, { ttlMs, now });
   const bridge = createRoomBridge(redis, opts.subscriber, keys);
@@ -93,8 +112,13 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
     await auth.register(body);
     res.status(201).json({ user: body.user });
   });
-  app.post('/login', validate({ body: Credentials }), async (_req, res) => {
-    res.json(await auth.login(valid(res, { body: Credentials }).body));
+  app.post('/login', validate({ body: Credentials }), async (req, res) => {
+    try {
+      res.json(await auth.login(valid(res, { body: Credentials }).body, req.ip ?? 'unknown'));
+    } catch (err) {
+      if (err instanceof TooManyLoginAttemptsError) res.set('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
   });
   app.get('/rooms', (_req, res) => {
     res.json({ rooms, heartbeatMs: Math.floor(ttlMs / 3) });
@@ -102,10 +126,20 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
   finishApp(app);
 
   // --- WebSocket ----------------------------------------------------------------------------------
+  // Backpressure: a socket whose reader stopped reading keeps its frames in memory. Past the bound it is
+  // closed with 1008 (policy) and nothing more is queued; if the close cannot be delivered, it is cut.
   const send = (ws: WebSocket, frame: ServerFrame | Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > maxBuffered) return closeForPolicy(ws, 'too slow: the send queue passed its bound', true);
     if (Buffer.isBuffer(frame)) ws.send(frame, { binary: false });
     else ws.send(JSON.stringify(frame));
+  };
+  const closeForPolicy = (ws: WebSocket, reason: string, slow = false) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (slow) closedSlow++;
+    opts.log?.warn({ reason }, 'closing a socket (1008)');
+    ws.close(1008, reason);
+    setTimeout(() => ws.terminate(), 5000).unref();
   };
   const publish = (room: string, event: RoomEvent) => bridge.publish(room, event);
   const requireRoom = (room: string) => {
@@ -202,17 +236,24 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
     } catch (err) {
       if (err instanceof FrameError) return send(conn.ws, { type: 'error', code: err.code, message: err.message });
       if (isAppError(err)) return send(conn.ws, { type: 'error', code: err.code, message: err.message });
-      opts.log?.error({ err: (err as Error).message, user: conn.user }, 'frame failed');
-      send(conn.ws, { type: 'error', code: 'server_error', message: (err as Error).message });
+      // An outage is expected: one warn line, no stack, and never the driver's text on the wire.
+      if (isRedisUnavailable(err)) {
+        opts.log?.warn({ user: conn.user }, 'frame refused: redis unavailable');
+        return send(conn.ws, { type: 'error', code: 'service_unavailable', message: 'the chat store is unavailable; try again shortly' });
+      }
+      opts.log?.error({ err, user: conn.user }, 'frame failed');
+      send(conn.ws, { type: 'error', code: 'server_error', message: 'internal error' });
     }
   }
 
   wss.on('connection', (ws: WebSocket, user: string) => {
     let closed!: () => void;
-    const conn: Connection = { ws, user, rooms: new Map(), queue: Promise.resolve(), closed: new Promise((r) => (closed = r)) };
+    const conn: Connection = { ws, user, rooms: new Map(), queue: Promise.resolve(), pending: 0, closed: new Promise((r) => (closed = r)) };
     connections.add(conn);
     ws.on('message', (data, isBinary) => {
-      conn.queue = conn.queue.then(() => onFrame(conn, data, isBinary));
+      if (conn.pending >= maxPending) return closeForPolicy(ws, 'too many frames in flight');
+      conn.pending++;
+      conn.queue = conn.queue.then(() => onFrame(conn, data, isBinary)).finally(() => void conn.pending--);
     });
     ws.on('error', () => {}); // e.g. a frame over maxPayload: ws closes the socket itself
     ws.on('close', () => {
@@ -229,10 +270,13 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
     send(ws, { type: 'welcome', user, rooms, heartbeatMs: Math.floor(ttlMs / 3) });
   });
 
+  const REASONS: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
   const refuse = (socket: Duplex, status: number, code: string, message: string) => {
     const body = JSON.stringify({ error: { code, message } });
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const retry = status === 503 ? `Retry-After: ${REDIS_RETRY_AFTER_S}\r\n` : '';
+    socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`);
   };
+  const socketsOf = (user: string) => [...connections].filter((c) => c.user === user && c.ws.readyState === WebSocket.OPEN).length;
 
   function attach(server: http.Server) {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -245,9 +289,15 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
         .userFor(token)
         .then((user) => {
           if (!user) return refuse(socket, 401, 'unauthorized', 'a valid session token is required: POST /login first');
+          if (socketsOf(user) >= maxSockets) return refuse(socket, 429, 'too_many_connections', `at most ${maxSockets} sockets per user`);
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, user));
         })
-        .catch(() => refuse(socket, 401, 'unauthorized', 'could not check the session token'));
+        .catch((err: unknown) => {
+          // Redis not answering is an outage (503, try again), not a bad token (401).
+          if (isRedisUnavailable(err)) return refuse(socket, 503, 'service_unavailable', 'sessions cannot be checked right now; try again shortly');
+          opts.log?.error({ err }, 'upgrade failed');
+          refuse(socket, 500, 'internal', 'internal error');
+        });
     });
   }
 
@@ -273,6 +323,7 @@ export function createChatServer(opts: ChatServerOptions): ChatServer {
     attach,
     sweep,
     connections: () => connections.size,
+    closedSlow: () => closedSlow,
     auth,
     presence,
     history,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { AppError } from '../../../shared/errors';
+import { TEST_SCRYPT } from '../../../shared/password';
 import { createRoomBridge } from '../src/bridge';
 import { ChatClient, login, loginOrRegister, register } from '../src/client';
 import { createRoomHistory } from '../src/history';
@@ -20,7 +21,7 @@ const clients: ChatClient[] = [];
 
 /** Two servers on one Redis, each with its own connections, as two processes would have. */
 const serverOn = (rooms: string[]) =>
-  startChatServer({ redis: ctx.newRedis(), subscriber: ctx.newRedis(), keys: ctx.keys, rooms, bcryptRounds: 4, presenceTtlMs: TTL, sweepEveryMs: false, now: () => clock, historySize: 5 });
+  startChatServer({ redis: ctx.newRedis(), subscriber: ctx.newRedis(), keys: ctx.keys, rooms, passwordParams: TEST_SCRYPT, presenceTtlMs: TTL, sweepEveryMs: false, now: () => clock, historySize: 5 });
 
 beforeAll(async () => {
   ctx = await createTestContext('5.1.2', { services: ['redis'] });
@@ -232,9 +233,9 @@ describe('auth', () => {
     expect((await login(B.url, 'kate', 'kate-password')).token).toMatch(/^[\w-]{32}$/);
   });
 
-  it('stores a bcrypt hash, never the password', async () => {
+  it('stores a scrypt hash, never the password', async () => {
     const stored = await ctx.redis.hget(ctx.keys.key('users'), 'kate');
-    expect(stored).toMatch(/^\$2[aby]\$04\$/);
+    expect(stored).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
     expect(stored).not.toContain('kate-password');
   });
 

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError, NotFoundError } from '../../../shared/errors';
+import { isRedisUnavailable, RedisUnavailableError } from '../../../shared/redis-client';
 import { createApp, finishApp, valid, validate } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
 import { serveOpenApi } from '../../../shared/openapi';
@@ -35,6 +36,8 @@ export interface LeaderboardDeps {
   topCacheMs?: number;
   /** Where the error handler logs real failures (default: stderr). */
   log?: Logger;
+  /** Open SSE streams per instance; one more is refused with 503 + Retry-After (default 1,000). */
+  maxStreams?: number;
 }
 
 /** The top N the submit script publishes; SSE clients may ask for up to this many. */
@@ -56,6 +59,7 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
   // No ETag: hashing every 5 kB page costs more than it saves on a board that changes all the time.
   app.set('etag', false);
   const streams = new Set<() => void>();
+  const maxStreams = deps.maxStreams ?? 1_000;
   if (deps.log) {
     const log = deps.log;
     app.use((req, _res, next) => {
@@ -102,6 +106,10 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
   const eventSchemas = { params: S.BoardParams, query: S.EventsQuery };
   app.get('/games/:game/boards/:board/events', validate(eventSchemas), async (_req, res) => {
     const { params, query } = valid(res, eventSchemas);
+    if (streams.size >= maxStreams) {
+      res.set('Retry-After', '5');
+      throw new AppError(503, 'too_many_streams', `this instance already serves ${maxStreams} event streams; try again shortly`);
+    }
     const period = currentPeriod(params.board, now()).name;
     // Subscribe before reading the snapshot so no change falls between the two; changes that arrive
     // before the snapshot is written wait in `early`. Each event carries the whole top n, so a client
@@ -186,9 +194,10 @@ export async function createLeaderboardApp(deps: LeaderboardDeps): Promise<{ app
   };
 }
 
-/** Redis (the store of record here) unreachable: a 503 with the shared error body, not a 500 page. */
+/**
+ * Redis (the store of record here) did not answer: a RedisUnavailableError, which the shared handler
+ * answers with 503 + Retry-After and logs as one warn line without a stack.
+ */
 const storeUnavailable: ErrorRequestHandler = (err, _req, _res, next) => {
-  const e = err as { name?: string; message?: string; code?: string };
-  const down = e?.name === 'MaxRetriesPerRequestError' || e?.code === 'ECONNREFUSED' || /Connection is closed|Stream isn't writeable/.test(e?.message ?? '');
-  next(down ? new AppError(503, 'service_unavailable', 'the leaderboard store is unavailable, try again shortly') : err);
+  next(!(err instanceof AppError) && isRedisUnavailable(err) ? new RedisUnavailableError('the leaderboard store is unavailable, try again shortly') : err);
 };

@@ -5,7 +5,8 @@
 //   2. copy the frozen standings into Postgres in one transaction;
 //   3. delete the archiving key.
 // If step 2 fails, restore.lua merges the standings back (nothing lost) and the API answers 503.
-// While step 2 runs, a second reset of the same board gets 409.
+// While step 2 runs (a lock with a TTL), a second reset of the same board gets 409; a parked board
+// without the lock (a RENAME that ran after the API gave up in a stall) is merged back by the next reset.
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AppError, ConflictError } from '../../../shared/errors';
@@ -46,25 +47,31 @@ export async function ensureArchiveTables(pool: pg.Pool): Promise<void> {
     );`);
 }
 
+/** A reset holds its lock this long at most: longer than an archive write takes. */
+const RESET_LOCK_MS = 60_000;
+
 export type ResetBoard = (game: string, board: BoardName) => Promise<ArchiveSummary>;
 
 export function createResetter(redis: Redis, pool: pg.Pool, keys: LbKeys, now: () => number): ResetBoard {
-  const park = luaCommand<number>(redis, 'lbapi_reset', new URL('./reset.lua', import.meta.url), 2);
+  const park = luaCommand<number>(redis, 'lbapi_reset', new URL('./reset.lua', import.meta.url), 3);
   const restore = luaCommand<number>(redis, 'lbapi_restore', new URL('./restore.lua', import.meta.url), 2);
   return async (game, board) => {
     const at = now();
     const period = currentPeriod(board, at).name;
     const live = keys.board(game, board, period);
     const parked = keys.archiving(game, board, period);
-    if ((await park([live, parked], [])) === -1) throw new ConflictError(`a reset of the ${board} board is already under way`, { board, period });
+    const lock = keys.resetLock(game, board, period);
+    const expiry = expireAt(board, at) ?? '';
+    if ((await park([live, parked, lock], [RESET_LOCK_MS, expiry])) === -1) throw new ConflictError(`a reset of the ${board} board is already under way`, { board, period });
     let summary: ArchiveSummary;
     try {
       summary = await saveArchive(pool, game, board, period, new Date(at), await redis.zrevrange(parked, 0, -1, 'WITHSCORES'));
     } catch (err) {
-      await restore([live, parked], [expireAt(board, at) ?? '']);
+      await restore([live, parked], [expiry]);
+      await redis.del(lock);
       throw new AppError(503, 'archive_unavailable', 'the archive could not be written; the board was left as it was', { cause: (err as Error).message });
     }
-    await redis.del(parked);
+    await redis.del(parked, lock);
     await redis.publish(keys.channel(game), JSON.stringify({ type: 'reset', game, board, period, archiveId: summary.id }));
     return summary;
   };

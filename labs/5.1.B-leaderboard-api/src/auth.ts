@@ -29,7 +29,8 @@ export function requireAdmin(auth: AdminAuth): RequestHandler {
     if (!bearer) throw new UnauthorizedError('admin credentials required: x-api-key header or Authorization: Bearer <JWT>');
     let role: unknown;
     try {
-      ({ payload: { role } } = await jwtVerify(bearer, secret, { algorithms: ['HS256'] }));
+      // A token without exp would be an admin credential forever: refused, however well signed.
+      ({ payload: { role } } = await jwtVerify(bearer, secret, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
     } catch {
       throw new UnauthorizedError('invalid or expired token', 'invalid_token');
     }

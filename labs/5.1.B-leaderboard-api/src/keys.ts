@@ -10,6 +10,8 @@ export interface LbKeys {
   board(game: string, board: BoardName, period: string): string;
   /** Where a board is parked (RENAME) while a reset archives it. */
   archiving(game: string, board: BoardName, period: string): string;
+  /** Held (with a TTL) while a reset of the board runs: a parked board without it is left over. */
+  resetLock(game: string, board: BoardName, period: string): string;
   /** Hash: best, games, last, lastAt. */
   stats(game: string, player: string): string;
   /** List of JSON entries, newest first, capped. */
@@ -27,6 +29,7 @@ export function lbKeys(keys: KeyBuilder): LbKeys {
   return {
     board: (game, board, period) => keys.tagged('board', game, board, period),
     archiving: (game, board, period) => keys.tagged('archiving', game, board, period),
+    resetLock: (game, board, period) => keys.tagged('reset-lock', game, board, period),
     stats: (game, player) => keys.tagged('player', game, player),
     history: (game, player) => keys.tagged('history', game, player),
     channel: (game) => keys.tagged('events', game),

@@ -104,6 +104,7 @@ describe('admin reset', () => {
   it('answers 409 while another reset of the same board is archiving', async () => {
     await seedBoard(env.ctx, env.lb.keys.board('a3', 'alltime', 'all'), { ada: 1 });
     await seedBoard(env.ctx, env.lb.keys.archiving('a3', 'alltime', 'all'), { old: 5 });
+    await env.ctx.redis.set(env.lb.keys.resetLock('a3', 'alltime', 'all'), '1', 'PX', 60_000); // that reset's lock
     fails(await env.lb.api.post('/games/a3/boards/alltime/reset', undefined, admin), 409, 'conflict');
     expect(await env.ctx.redis.zscore(env.lb.keys.board('a3', 'alltime', 'all'), 'ada')).toBe('1');
   });

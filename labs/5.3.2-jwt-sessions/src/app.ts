@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createApp, finishApp, valid, validate } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
+import { TooManyLoginAttemptsError, type LoginLimits, type ScryptParams } from '../../../shared/password';
 import { AuthError } from './auth-error';
 import { createAuthService, type Authenticated, type AuthService } from './auth-service';
 import { startCleanup, type CleanupOptions } from './cleanup';
@@ -23,13 +24,17 @@ export interface SessionAppOptions {
   now?: () => number;
   accessTtlSec?: number;
   session?: Partial<Omit<SessionConfig, 'now'>>;
-  bcryptRounds?: number;
+  /** scrypt cost of new password hashes (default DEFAULT_SCRYPT; tests pass TEST_SCRYPT). */
+  passwordParams?: ScryptParams;
+  /** Login attempts per account and per client per window (default DEFAULT_LOGIN_LIMITS). */
+  loginLimits?: LoginLimits;
   /** false: the protected routes check the signature only (the bench's comparison). */
   checkSession?: boolean;
   cleanup?: CleanupOptions | false;
   log?: Logger;
 }
 
+// Passwords are hashed whole (scrypt), so the cap only bounds the work one request can ask for.
 const credentials = { body: z.object({ email: z.email().max(200), password: z.string().min(8).max(200) }) };
 const refreshBody = { body: z.object({ refreshToken: z.string().min(1).max(4096) }) };
 
@@ -51,7 +56,7 @@ export async function createSessionApp(opts: SessionAppOptions) {
   const now = opts.now ?? Date.now;
   const tokens = createTokenService({ secret: opts.secret, now, accessTtlSec: opts.accessTtlSec } satisfies TokenServiceOptions);
   const d = storeDeps(opts.redis, opts.keys, { ...opts.session, now });
-  const auth = createAuthService(opts.pg, d, tokens, opts.bcryptRounds);
+  const auth = createAuthService(opts.pg, d, tokens, { passwordParams: opts.passwordParams, loginLimits: opts.loginLimits });
   await migrateUsers(opts.pg);
   const cleanup = opts.cleanup === false ? undefined : await startCleanup(d, { log: opts.log, ...opts.cleanup });
 
@@ -63,9 +68,14 @@ export async function createSessionApp(opts: SessionAppOptions) {
     const { email, password } = valid(res, credentials).body;
     res.status(201).json(await auth.register(email, password));
   });
-  app.post('/auth/login', validate(credentials), async (_req, res) => {
+  app.post('/auth/login', validate(credentials), async (req, res) => {
     const { email, password } = valid(res, credentials).body;
-    res.json(await auth.login(email, password));
+    try {
+      res.json(await auth.login(email, password, req.ip ?? 'unknown'));
+    } catch (err) {
+      if (err instanceof TooManyLoginAttemptsError) res.set('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
   });
   app.post('/auth/refresh', validate(refreshBody), async (_req, res) => {
     res.json(await auth.refresh(valid(res, refreshBody).body.refreshToken));

@@ -1,6 +1,7 @@
 // Every way a token or session can be refused, each a 401 with its own code, so a client knows
 // whether to refresh (token_expired), to log in again (session_*), or that it holds a bad token.
-import { AppError } from '../../../shared/errors';
+import { AppError, type ErrorCode } from '../../../shared/errors';
+import { RedisUnavailableError } from '../../../shared/redis-client';
 
 export type AuthErrorCode =
   | 'token_missing'
@@ -33,9 +34,13 @@ export class AuthError extends AppError {
   }
 }
 
-/** The session store could not be reached: auth fails closed (never lets a revoked token through). */
-export class SessionStoreUnavailableError extends AppError {
+/**
+ * The session store could not be reached: auth fails closed (never lets a revoked token through).
+ * A RedisUnavailableError, so the error handler answers 503 + Retry-After and logs one warn line.
+ */
+export class SessionStoreUnavailableError extends RedisUnavailableError {
+  override readonly code: ErrorCode = 'session_store_unavailable';
   constructor() {
-    super(503, 'session_store_unavailable', 'sessions cannot be checked right now; try again shortly');
+    super('sessions cannot be checked right now; try again shortly');
   }
 }

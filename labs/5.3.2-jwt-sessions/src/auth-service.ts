@@ -2,7 +2,8 @@
 // together. Tokens prove who signed them; the session in Redis says whether they still count.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { AppError } from '../../../shared/errors';
+import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, DEFAULT_SCRYPT, type LoginLimits, type ScryptParams } from '../../../shared/password';
+import { isRedisUnavailable } from '../../../shared/redis-client';
 import { AuthError, SessionStoreUnavailableError } from './auth-error';
 import { readStats, type SessionStats } from './cleanup';
 import { revokeAllSessions, revokeSession, revokeToken } from './revocation';
@@ -27,33 +28,57 @@ export interface Authenticated {
   exp: number;
 }
 
-/** A Redis error becomes a 503: auth fails closed, and never as a 500. */
+/** Redis not answering becomes a 503 + Retry-After: auth fails closed, never as a 500 or a 401. */
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new SessionStoreUnavailableError();
+    if (isRedisUnavailable(err)) throw new SessionStoreUnavailableError();
+    throw err; // a real bug stays a 500 with its stack in the log
   }
 }
 
-export function createAuthService(pool: pg.Pool, d: StoreDeps, tokens: TokenService, bcryptRounds = 10) {
+export interface AuthServiceOptions {
+  /** scrypt cost for new hashes (tests pass a cheap one). */
+  passwordParams?: ScryptParams;
+  /** Login attempts per account and per client, per window. */
+  loginLimits?: LoginLimits;
+}
+
+export function createAuthService(pool: pg.Pool, d: StoreDeps, tokens: TokenService, opts: AuthServiceOptions = {}) {
+  const params = opts.passwordParams ?? DEFAULT_SCRYPT;
+  const limiter = createLoginLimiter(d.redis, (kind, id) => d.k.loginAttempts(kind, id), opts.loginLimits ?? DEFAULT_LOGIN_LIMITS);
   const pair = async (userId: string, sid: string, refreshToken: string): Promise<TokenPair> => {
     const access = await tokens.sign('access', userId, sid);
     return { accessToken: access.token, refreshToken, sessionId: sid, expiresIn: tokens.accessTtlSec };
   };
 
-  return {
-    register: (email: string, password: string) => registerUser(pool, email, password, bcryptRounds),
+  /** A user holds at most maxSessionsPerUser sessions: a login beyond it ends the oldest. */
+  const endOldestSessions = async (userId: string) => {
+    const extra = (await d.redis.zcard(d.k.index(userId))) - d.config.maxSessionsPerUser;
+    if (extra <= 0) return;
+    // The index is scored by expiry: the lowest scores are the sessions closest to ending anyway.
+    for (const sid of await d.redis.zrange(d.k.index(userId), 0, extra - 1)) await revokeSession(d, userId, sid);
+  };
 
-    async login(email: string, password: string): Promise<TokenPair> {
-      const userId = await checkCredentials(pool, email, password, bcryptRounds);
+  return {
+    register: (email: string, password: string) => registerUser(pool, email, password, params),
+
+    /** `client` identifies the caller for the per-client attempt limit (the HTTP route passes its IP). */
+    async login(email: string, password: string, client = 'local'): Promise<TokenPair> {
+      // Counted before the password is checked: concurrent guesses count too (429 over the limit).
+      await guard(() => limiter.attempt(email, client));
+      const userId = await checkCredentials(pool, email, password, params);
       if (!userId) throw new AuthError('invalid_credentials');
       const sid = randomUUID();
       // The refresh token lives exactly as long as the session may (its absolute expiry).
       const refreshExp = Math.floor((d.config.now() + d.config.absoluteTtlMs) / 1000);
       const refresh = await tokens.sign('refresh', userId, sid, refreshExp);
-      await guard(() => createSession(d, userId, refresh.claims.jti, sid));
+      await guard(async () => {
+        await createSession(d, userId, refresh.claims.jti, sid);
+        await limiter.succeeded(email);
+        await endOldestSessions(userId);
+      });
       return pair(userId, sid, refresh.token);
     },
 

@@ -7,6 +7,7 @@
 //                  and whose session key is gone (the only way when notifications are off)
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { whenRedisReady } from '../../../shared/redis-client';
 import type { StoreDeps } from './store';
 
 export type CleanupMode = 'notifications' | 'sweep';
@@ -23,7 +24,7 @@ export async function detectCleanupMode(redis: Redis): Promise<CleanupMode> {
 
 /** Prunes one session from its user's index if its key is gone; true if this call removed it. */
 export async function pruneSession(d: StoreDeps, userId: string, sid: string): Promise<boolean> {
-  return (await d.scripts.prune([d.k.session(userId, sid), d.k.index(userId), d.k.stats], [sid])) === 1;
+  return (await d.scripts.prune([d.k.session(userId, sid), d.k.index(userId)], [sid])) === 1;
 }
 
 /** One sweep over every index; returns how many stale entries were pruned. */
@@ -64,6 +65,7 @@ export interface Cleanup {
 export async function startCleanup(d: StoreDeps, opts: CleanupOptions = {}): Promise<Cleanup> {
   const mode = !opts.mode || opts.mode === 'auto' ? await detectCleanupMode(d.redis) : opts.mode;
   let sub: Redis | undefined;
+  let subscribed = false;
   if (mode === 'notifications') {
     sub = opts.subscriber ? opts.subscriber() : d.redis.duplicate();
     const channel = `__keyevent@${d.redis.options.db ?? 0}__:expired`;
@@ -71,9 +73,16 @@ export async function startCleanup(d: StoreDeps, opts: CleanupOptions = {}): Pro
       const parsed = d.k.parseSession(key); // every expired key of the db arrives here: keep ours
       if (parsed) void pruneSession(d, parsed.userId, parsed.sid).catch((err) => opts.log?.warn({ err: (err as Error).message }, 'prune failed'));
     });
-    await sub.subscribe(channel);
+    try {
+      // A serving client queues nothing while it connects: wait for it before SUBSCRIBE.
+      await whenRedisReady(sub);
+      await sub.subscribe(channel);
+      subscribed = true;
+    } catch {
+      opts.log?.warn('could not subscribe to expired-key events; the sweep alone prunes until a restart');
+    }
   }
-  const every = opts.sweepEveryMs ?? (mode === 'sweep' ? 30_000 : 600_000);
+  const every = opts.sweepEveryMs ?? (subscribed ? 600_000 : 30_000);
   const timer = setInterval(() => {
     void sweep(d).catch((err) => opts.log?.warn({ err: (err as Error).message }, 'sweep failed'));
   }, every);

@@ -6,13 +6,14 @@ import type { StoreDeps } from './store';
 export async function revokeToken(d: StoreDeps, userId: string, jti: string, expSec: number): Promise<boolean> {
   const ttl = expSec * 1000 - d.config.now();
   if (ttl <= 0) return false; // already expired: nothing to remember
-  await d.redis.multi().set(d.k.revokedJti(userId, jti), '1', 'PX', ttl).hincrby(d.k.stats, 'token_revocations', 1).exec();
+  await d.redis.set(d.k.revokedJti(userId, jti), '1', 'PX', ttl);
+  await d.count({ token_revocations: 1 });
   return true;
 }
 
 async function endSessions(d: StoreDeps, userId: string, sids: string[], reason: string): Promise<number> {
   if (!sids.length) return 0;
-  const keys = [d.k.index(userId), d.k.stats];
+  const keys = [d.k.index(userId)];
   for (const sid of sids) keys.push(d.k.session(userId, sid), d.k.tombstone(userId, sid));
   // The tombstone lives as long as any token of the session could (refresh tokens: absolute TTL).
   return d.scripts.end(sids.length)(keys, [d.config.absoluteTtlMs, reason, ...sids]);

@@ -15,7 +15,7 @@ export async function rotateRefresh(
   newJti: string,
 ): Promise<{ expiresAt: number; ttlMs: number }> {
   const [status, ttl, expiresAt] = await d.scripts.rotate(
-    [d.k.session(userId, sid), d.k.index(userId), d.k.tombstone(userId, sid), d.k.stats],
+    [d.k.session(userId, sid), d.k.index(userId), d.k.tombstone(userId, sid)],
     [d.config.now(), d.config.idleTtlMs, sid, presentedJti, newJti, d.config.absoluteTtlMs],
   );
   if (status !== 'ok') throw new AuthError(status as 'refresh_reused' | 'session_revoked' | 'session_expired');

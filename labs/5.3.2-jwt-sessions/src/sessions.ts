@@ -14,7 +14,8 @@ export interface NewSession {
 
 /**
  * Creates a session: a hash with the user, timestamps and the current refresh token's jti, a TTL of
- * min(idle, absolute), and an entry in the user's index. One MULTI, so nothing is half-written.
+ * min(idle, absolute), and an entry in the user's index. One MULTI, so nothing is half-written; it
+ * touches only this user's keys (one slot on a cluster), and the stats are counted in a separate call.
  */
 export async function createSession(d: StoreDeps, userId: string, refreshJti: string, sid: string = randomUUID()): Promise<NewSession> {
   const now = d.config.now();
@@ -26,9 +27,8 @@ export async function createSession(d: StoreDeps, userId: string, refreshJti: st
     .hset(key, { userId, createdAt: now, lastSeenAt: now, expiresAt, refreshJti })
     .pexpire(key, ttlMs)
     .zadd(d.k.index(userId), now + ttlMs, sid)
-    .hincrby(d.k.stats, 'logins', 1)
-    .hincrby(d.k.stats, 'active', 1)
     .exec();
+  await d.count({ logins: 1, active: 1 });
   return { sid, expiresAt, ttlMs };
 }
 
@@ -38,7 +38,7 @@ export async function createSession(d: StoreDeps, userId: string, refreshJti: st
  */
 export async function validateSession(d: StoreDeps, userId: string, sid: string, jti: string): Promise<{ ttlMs: number }> {
   const [status, ttl] = await d.scripts.touch(
-    [d.k.session(userId, sid), d.k.index(userId), d.k.revokedJti(userId, jti), d.k.tombstone(userId, sid), d.k.stats],
+    [d.k.session(userId, sid), d.k.index(userId), d.k.revokedJti(userId, jti), d.k.tombstone(userId, sid)],
     [d.config.now(), d.config.idleTtlMs, sid],
   );
   if (status !== 'ok') throw new AuthError(status as 'token_revoked' | 'session_revoked' | 'session_expired');

@@ -36,10 +36,14 @@ export interface TokenService {
   readonly accessTtlSec: number;
 }
 
+/** JWT_SECRET, or a random development secret for this process (serve says so in one line). */
 export function secretFromEnv(): Uint8Array {
   const env = process.env.JWT_SECRET;
   return env ? new TextEncoder().encode(env) : randomBytes(32);
 }
+
+/** True when no JWT_SECRET is configured and secretFromEnv() hands out a development secret. */
+export const usingDevSecret = (): boolean => !process.env.JWT_SECRET;
 
 export function createTokenService(opts: TokenServiceOptions = {}): TokenService {
   const key = typeof opts.secret === 'string' ? new TextEncoder().encode(opts.secret) : (opts.secret ?? secretFromEnv());
@@ -66,7 +70,8 @@ export function createTokenService(opts: TokenServiceOptions = {}): TokenService
     async verify(token, typ) {
       let payload;
       try {
-        ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer, currentDate: new Date(now()) }));
+        // Every token we issue carries exp: one without it is not ours, however well signed.
+        ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer, currentDate: new Date(now()), requiredClaims: ['exp', 'sub', 'jti', 'iat'] }));
       } catch (err) {
         throw new AuthError(reasonFor(err));
       }

@@ -4,7 +4,7 @@ import type { StoreDeps } from '../src/store';
 
 /**
  * One access token: SET d.k.revokedJti(userId, jti) with a PX of its remaining lifetime
- * (expSec * 1000 - now; nothing to do if already expired) and count `token_revocations`.
+ * (expSec * 1000 - now; nothing to do if already expired), then d.count({ token_revocations: 1 }).
  */
 export async function revokeToken(_d: StoreDeps, _userId: string, _jti: string, _expSec: number): Promise<boolean> {
   throw new NotImplementedError('exercise 3: revoke one access token (denylist its jti until it expires)');

@@ -8,7 +8,8 @@ export type { NewSession } from '../src/sessions';
 /**
  * Create a session: a hash at d.k.session(userId, sid) with userId, createdAt, lastSeenAt, expiresAt
  * (now + absoluteTtlMs) and refreshJti; a TTL of min(idleTtlMs, absoluteTtlMs); the sid in the user's
- * index d.k.index(userId) scored by its expiry; and `logins` and `active` +1 in d.k.stats. One MULTI.
+ * index d.k.index(userId) scored by its expiry: one MULTI (this user's keys only, one cluster slot).
+ * Then count it: d.count({ logins: 1, active: 1 }) (the global stats hash, a separate call).
  */
 export async function createSession(_d: StoreDeps, _userId: string, _refreshJti: string, _sid?: string): Promise<NewSession> {
   throw new NotImplementedError('exercise 1: create a session (hash + TTL + user index, one MULTI)');

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { LabContext } from '../../../harness/context';
 import { listen } from '../../../shared/http';
+import { TEST_SCRYPT } from '../../../shared/password';
 import type { KeyBuilder } from '../../../shared/keys';
 import { createSessionApp, type SessionAppOptions } from '../src/app';
 
@@ -35,7 +36,7 @@ export interface Client {
 }
 
 export async function startApp(ctx: LabContext, opts: Partial<SessionAppOptions> & { keys?: KeyBuilder } = {}): Promise<Client> {
-  const app = await createSessionApp({ redis: ctx.redis, pg: ctx.pg, keys: ctx.keys, secret: SECRET, bcryptRounds: 4, cleanup: false, ...opts });
+  const app = await createSessionApp({ redis: ctx.redis, pg: ctx.pg, keys: ctx.keys, secret: SECRET, passwordParams: TEST_SCRYPT, cleanup: false, ...opts });
   const server = await listen(app.app);
   const call = async (method: string, path: string, body?: unknown, token?: string): Promise<Res> => {
     const headers: Record<string, string> = {};
