@@ -15,6 +15,7 @@ export default defineLab({
       url: { value: 'URL', about: 'redis://[user:password@]host:port[/db] or rediss:// (default: the workbook Redis)' },
       'tls-ca': { value: 'FILE', about: 'rediss://: trust this CA certificate (PEM)' },
       insecure: { about: 'rediss:// without certificate checks (self-signed test servers)' },
+      timeout: { value: 'MS', about: 'the longest wait for any reply (default 5000)' },
     },
     commands: {
       keys: own('type, TTL, memory per key; totals per prefix (SCAN)', '<pattern>'),
