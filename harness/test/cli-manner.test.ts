@@ -53,12 +53,10 @@ describe.concurrent.each(labs.map((l) => [l.id] as const))('lab %s', (id) => {
 });
 
 describe.concurrent('one CLI manner', () => {
-  it('serve --help and bench --help print the usage too', async () => {
-    for (const args of [['lab', '5.3.1', 'serve', '--help'], ['bench', '5.3.1', '--help']]) {
-      const { code, out } = await cli(args, NOWHERE);
-      expect(out).toContain('npm run lab 5.3.1 -- serve [--port N]');
-      expect(code).toBe(0);
-    }
+  it.each([[['lab', '5.3.1', 'serve', '--help']], [['bench', '5.3.1', '--help']]])('%j prints the usage too', async (args) => {
+    const { code, out } = await cli(args, NOWHERE);
+    expect(out).toContain('npm run lab 5.3.1 -- serve [--port N]');
+    expect(code).toBe(0);
   });
 
   it('an unknown serve flag exits 2 with the usage', async () => {
@@ -68,10 +66,13 @@ describe.concurrent('one CLI manner', () => {
     expect(code).toBe(2);
   });
 
-  it('a subcommand flag is checked against that subcommand', async () => {
+  it('a subcommand answers --help with the usage', async () => {
     const ok = await cli(['lab', '5.3.3', 'breaker', '--help'], NOWHERE);
     expect(ok.out).toContain('--reason TEXT');
     expect(ok.code).toBe(0);
+  });
+
+  it('a subcommand flag is checked against that subcommand', async () => {
     const bad = await cli(['lab', '5.2.2', 'seed', '--cuont', '5'], NOWHERE);
     expect(bad.out).toContain("'--cuont'");
     expect(bad.code).toBe(2);
