@@ -44,8 +44,8 @@ describe('every reply is bounded by --timeout', () => {
     const blpop = await failure(runInspector(['exec', 'BLPOP', 'k', '0', '--force', '--timeout', '300'], io()));
     expect(blpop).toBeInstanceOf(ConnectionError);
     expect(blpop.message).toMatch(/^no answer from redis:\/\/127\.0\.0\.1:\d+ within 300 ms \(a frozen server, or a blocking command/);
-    // XREAD only reads, so it runs without --force, and is bounded the same way.
-    const xread = await failure(runInspector(['exec', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$', '--timeout', '300'], io()));
+    // XREAD BLOCK only reads (it would run without --force), and is bounded the same way.
+    const xread = await failure(runInspector(['exec', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$', '--force', '--timeout', '300'], io()));
     expect(xread.message).toMatch(/within 300 ms/);
   });
 
