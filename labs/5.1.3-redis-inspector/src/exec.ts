@@ -35,8 +35,9 @@ export async function guard(redis: Redis, args: string[], force = false): Promis
   if (!args.length || !args[0]) throw new ValidationError('exec needs a command, e.g. exec HGETALL user:1');
   const name = args[0].toLowerCase();
   if (NOT_ONE_REPLY.has(name)) throw new ValidationError(`exec runs one command and prints its one reply; ${name.toUpperCase()} changes the connection itself (use redis-cli for it)`);
+  if (force) return;
   const reason = dangerReason(args, await describeCommand(redis, args));
-  if (reason && !force) throw new RefusedError(`refused: ${reason}; only read-only commands run without --force`);
+  if (reason) throw new RefusedError(`refused: ${reason}; only read-only commands run without --force`);
 }
 
 export async function runExec(redis: Redis, args: string[], opts: { force?: boolean } = {}): Promise<ExecResult> {
