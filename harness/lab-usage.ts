@@ -41,7 +41,7 @@ export function labUsage(def: LabDefinition): string {
     cmd(`npm run bench ${def.id} [-- --quick]`, 'the benchmark; writes its report', needs(def, 'bench'));
     lines.push(...flagLines({ ...BENCH_FLAGS, ...u.bench }, '        '));
   }
-  lines.push('', `--help prints this. Any command also takes --impl starter|PATH (a learner's implementation).`);
+  lines.push('', `--help prints this. npm run lab also takes --impl starter|PATH (run a learner's implementation).`);
   return lines.join('\n');
 }
 
