@@ -1,4 +1,5 @@
 // The workbook's one entry point: npm run lab | bench | report | grade | services | new-lab.
+import './color-env'; // first: settles NO_COLOR before any colour library loads
 import { Command } from 'commander';
 import { register } from 'node:module';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { servicesFor } from './define-lab';
 import { runGrade } from './grade';
 import { ImplNotFoundError, implDirFor } from './impl-resolve.mjs';
 import { labSchema } from './lab-schema';
-import { discoverLabs, findLab, loadLab, UnknownLabError } from './labs';
+import { checkLabArgs, labUsage } from './lab-usage';
+import { discoverLabs, findLab, loadLab, UnknownLabError, type LabEntry } from './labs';
 import { createLab } from './new-lab';
 import { REPORTS_DIR } from './report';
 import { refreshReadmeFigures } from './readme-figures-write';
@@ -60,8 +62,13 @@ program
       console.log(pc.dim(`running ${lab.id} on the implementation in ${path.relative(process.cwd(), implDir) || '.'}`));
     }
     const def = await loadLab(lab);
-    if (rest[0] === 'serve') {
-      if (!def.serve) throw new UsageError(`lab ${lab.id} has no HTTP service to serve`);
+    const serving = rest[0] === 'serve';
+    if (serving && !def.serve) throw new UsageError(`lab ${lab.id} has no HTTP service to serve\n\n${labUsage(def)}`);
+    if (checkLabArgs(def, serving ? 'serve' : 'run', serving ? rest.slice(1) : rest) === 'help') {
+      console.log(labUsage(def));
+      return;
+    }
+    if (serving) {
       await serveLab(def, rest.slice(1));
       return;
     }
@@ -86,7 +93,13 @@ program
   .passThroughOptions()
   .allowUnknownOption()
   .action(async (id: string, args: string[]) => {
-    await runBench(findLab(id), args);
+    const lab = findLab(id);
+    const def = await loadLab(lab);
+    if (def.bench && checkLabArgs(def, 'bench', args) === 'help') {
+      console.log(labUsage(def));
+      return;
+    }
+    await runBench(lab, args);
   });
 
 program
@@ -135,7 +148,8 @@ program
   });
 
 function listLabs(): string {
-  return ['Labs (npm run lab <id>):', ...discoverLabs().map((l) => `  ${l.id.padEnd(9)} ${l.title}${l.hasStarter ? pc.dim('  [starter]') : ''}`)].join('\n');
+  const note = (l: LabEntry) => (l.planned ? pc.dim('  (planned)') : l.hasStarter ? pc.dim('  [starter]') : '');
+  return ['Labs (npm run lab <id>, npm run lab <id> -- --help):', ...discoverLabs(undefined, { planned: true }).map((l) => `  ${l.id.padEnd(9)} ${l.title}${note(l)}`)].join('\n');
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -8,6 +8,7 @@ import pretty from 'pino-pretty';
 import { keyBuilder, type KeyBuilder } from '../shared/keys';
 import { servingRedisOptions, watchRedisState, whenRedisReady } from '../shared/redis-client';
 import { resolveServices, type ServiceName, type Services } from './services';
+import { colorEnabled } from './color';
 
 export interface LabContext {
   /** The main Redis connection. */
@@ -56,7 +57,7 @@ export interface ContextOptions {
 
 export function createLogger(level: pino.Level | 'silent' = 'info', json = false): Logger {
   if (json || level === 'silent') return pino({ level });
-  return pino({ level }, pretty({ sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname,lab', translateTime: 'HH:MM:ss.l', singleLine: true }));
+  return pino({ level }, pretty({ sync: true, colorize: colorEnabled(), ignore: 'pid,hostname,lab', translateTime: 'HH:MM:ss.l', singleLine: true }));
 }
 
 export async function createContext(opts: ContextOptions): Promise<LabContext> {

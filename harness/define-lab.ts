@@ -56,6 +56,43 @@ export interface LabDefinition {
    * Postgres: `{ run: ['redis'], bench: ['redis', 'postgres'] }`.
    */
   services?: ServiceName[] | ServicesByCommand;
+  /**
+   * What the lab's commands take, for `--help` and for refusing unknown flags (exit 2 with the usage).
+   * Left out: the demo takes no arguments, serve only --port, bench only --quick.
+   */
+  usage?: LabUsage;
+  /** A lab announced but not built yet: listed as planned, not run. */
+  planned?: boolean;
+}
+
+/** A flag: `value` names its argument (`--count N`); without it the flag is a switch. */
+export interface FlagUsage {
+  value?: string;
+  about: string;
+}
+
+/** A subcommand of `run`, e.g. `seed` in `npm run lab 5.2.2 -- seed --count 10`. */
+export interface CommandUsage {
+  about: string;
+  /** Its positional arguments, e.g. `<room>`; left out, it takes none. */
+  args?: string;
+  flags?: Record<string, FlagUsage>;
+  /** It parses its own arguments and answers its own --help (e.g. a commander program). */
+  ownParser?: boolean;
+}
+
+export interface LabUsage {
+  /** What `npm run lab <id>` does (default: the narrated demo). */
+  demo?: string;
+  /** Flags of the demo; also accepted before a subcommand. */
+  flags?: Record<string, FlagUsage>;
+  commands?: Record<string, CommandUsage>;
+  /** What `serve` serves (default: the HTTP service alone). */
+  serveAbout?: string;
+  /** Flags of `serve` besides --port. */
+  serve?: Record<string, FlagUsage>;
+  /** Flags of the bench besides --quick. */
+  bench?: Record<string, FlagUsage>;
 }
 
 /**

@@ -37,6 +37,27 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
+/**
+ * A server answered but refused what the URL asks for (a database it lacks, a wrong role or password):
+ * the URL is wrong, so no container fallback and no "how to start it" advice.
+ */
+export class ServiceRefusedError extends ServiceUnavailableError {}
+
+/** The reason a server refused the connection the URL describes, when that is what happened. */
+function refusal(err: Error & { code?: string }): string | undefined {
+  const msg = err.message ?? '';
+  if (/DB index is out of range/i.test(msg)) return 'it has no such database (the number after the port)';
+  if (/WRONGPASS|invalid username-password|NOAUTH/i.test(msg)) return 'wrong user name or password';
+  if (err.code === '28P01' || err.code === '28000') return `wrong role or password (${msg})`;
+  if (err.code === '3D000') return msg;
+  return undefined;
+}
+
+function refusedError(kind: 'Redis' | 'PostgreSQL', envVar: string, url: string, err: Error): ServiceRefusedError | undefined {
+  const why = refusal(err);
+  return why ? new ServiceRefusedError(`${kind} at ${redactUrl(url)} answered but refused: ${why}. Check ${envVar}.`) : undefined;
+}
+
 export async function probeRedis(url: string, timeoutMs = 1500): Promise<{ version: string; rttMs: number }> {
   const client = new Redis(url, {
     lazyConnect: true,
@@ -49,13 +70,18 @@ export async function probeRedis(url: string, timeoutMs = 1500): Promise<{ versi
   client.on('error', (err: Error) => {
     lastError = err;
   });
+  const fail = (err: Error) => refusedError('Redis', 'REDIS_URL', url, err) ?? err;
   try {
     await client.connect().catch((err: Error) => {
-      throw lastError ?? err;
+      throw fail(lastError ?? err);
     });
     const started = performance.now();
-    await client.ping();
+    await client.ping().catch((err: Error) => {
+      throw fail(lastError ?? err);
+    });
     const rttMs = performance.now() - started;
+    // A SELECT that failed (a /db the server lacks) shows only as an 'error' event, then db 0 is used.
+    if (lastError) throw fail(lastError);
     const info = await client.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
     return { version, rttMs };
@@ -72,7 +98,7 @@ export async function probePostgres(url: string, timeoutMs = 2000): Promise<{ ve
   });
   try {
     await client.connect().catch((err: Error) => {
-      throw lastError ?? err;
+      throw refusedError('PostgreSQL', 'DATABASE_URL', url, err) ?? lastError ?? err;
     });
     const started = performance.now();
     await client.query('SELECT 1');
@@ -131,6 +157,8 @@ async function resolveOne(
     try {
       return { url, source, ...(await probe(url)) };
     } catch (err) {
+      // A server that answers but refuses (wrong db, role, password) is the user's to fix: no fallback.
+      if (err instanceof ServiceRefusedError) throw err;
       reason = (err as Error).message || String(err);
     }
   }
@@ -206,6 +234,7 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString().replace(/\/$/, '');
   } catch {
     return url;

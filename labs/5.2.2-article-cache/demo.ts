@@ -1,14 +1,11 @@
 // `npm run lab 5.2.2`: a narrated tour — miss then hit, the page from components, an edit that evicts
 // one component, lists under a version, the aggregate, and a Redis outage served from Postgres.
-// `npm run lab 5.2.2 -- seed [--count 500000] [--force]` seeds; `… -- serve [--port 3000] [--l1]` serves.
+// `npm run lab 5.2.2 -- seed [--count 500000] [--force]` seeds; `… -- serve [--port 3000] [--l1]` serves (serve.ts).
 import { Redis } from 'ioredis';
-import { parseArgs } from 'node:util';
 import { deleteByPrefix, type LabContext } from '../../harness/context';
-import type { ServeResult } from '../../harness/define-lab';
 import { startRedisServer } from '../../harness/faults';
 import { progressBar } from '../../harness/progress';
 import { parseArgsOrUsage, UsageError } from '../../harness/usage-error';
-import { createArticleApp } from './src/app';
 import { createDb } from './src/db';
 import { CACHE_REDIS_OPTIONS, connectCacheRedis } from './src/redis';
 import { seed, seededCount } from './src/seed';
@@ -43,7 +40,7 @@ async function seedCommand(ctx: LabContext, argv: string[]): Promise<void> {
 }
 
 /** The demo and serve need rows; a small seed is made when there are none. */
-async function ensureSeeded(ctx: LabContext): Promise<number> {
+export async function ensureSeeded(ctx: LabContext): Promise<number> {
   const existing = await seededCount(ctx.pg);
   if (existing) return existing.articles;
   ctx.log.info(`no articles yet: seeding ${DEMO_COUNT.toLocaleString('en-US')} (npm run lab 5.2.2 -- seed for the full 500,000)`);
@@ -52,7 +49,7 @@ async function ensureSeeded(ctx: LabContext): Promise<number> {
 }
 
 /** A store whose Redis client fails fast (redis.ts); another Redis than the context's when `redisUrl` is given. */
-async function cacheStore(ctx: LabContext, opts: { l1?: boolean; redisUrl?: string } = {}): Promise<ArticleStore> {
+export async function cacheStore(ctx: LabContext, opts: { l1?: boolean; redisUrl?: string } = {}): Promise<ArticleStore> {
   let client: Redis;
   if (opts.redisUrl) {
     const own = new Redis(opts.redisUrl, CACHE_REDIS_OPTIONS);
@@ -140,11 +137,4 @@ export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {
     log(`  ${ns.padEnd(14)} hits ${s.hits}  misses ${s.misses}  evictions ${s.evictions}  hit ratio ${s.hitRatio ?? '–'}`);
   }
   log(`  Postgres queries: ${stats.postgres.queries}.  Try it over HTTP: npm run lab 5.2.2 -- serve --port 3000`);
-}
-
-export async function serveArticles(ctx: LabContext, argv: string[]): Promise<ServeResult> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, l1: { type: 'boolean' } }, strict: false });
-  await ensureSeeded(ctx);
-  const store = await cacheStore(ctx, { l1: Boolean(values.l1) });
-  return { app: createArticleApp(store), close: () => store.close() };
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Redis } from 'ioredis';
 import { UsageError } from '../../../harness/usage-error';
-import { openRedis, toCliError } from './connect';
+import { COMMAND_TIMEOUT_MS, openRedis, toCliError } from './connect';
 import { formatReply, runExec } from './exec';
 import { formatKeysReport, keysReport } from './keys';
 import { formatMemoryReport, memoryReport } from './memory';
@@ -49,23 +49,27 @@ const seconds = (v: string) => {
 export async function runInspector(argv: string[], io: CliIO): Promise<void> {
   const fmt = { color: io.color };
   const print = (text: string) => io.write(`${text}\n`);
+  /** What commander would print on a mistake: its message, then the command's help. */
+  let usageText = '';
   const program = new Command('npm run lab 5.1.3 --')
     .description('inspect a Redis instance: keys, ttl, memory, exec, stats, export, import')
     .option('--url <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: the workbook Redis)')
     .option('--tls-ca <file>', 'rediss://: trust this CA certificate (PEM)')
     .option('--insecure', 'rediss:// without certificate checks (self-signed test servers)')
+    .option('--timeout <ms>', 'the longest wait for any reply: a frozen server or a blocking command (BLPOP k 0) ends there', int('timeout'), COMMAND_TIMEOUT_MS)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.write(s), writeErr: () => {} });
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.write(s), writeErr: (s) => void (usageText += s) });
 
   /** Opens the connection for one command and turns whatever fails into a one-line error. */
   const withRedis = async (fn: (redis: Redis) => Promise<void>) => {
-    const { url, insecure, tlsCa } = program.opts<{ url?: string; insecure?: boolean; tlsCa?: string }>();
+    const { url, insecure, tlsCa, timeout } = program.opts<{ url?: string; insecure?: boolean; tlsCa?: string; timeout: number }>();
     const target = url ?? io.defaultUrl;
-    const redis = await openRedis(target, { insecure, caFile: tlsCa });
+    const redis = await openRedis(target, { insecure, caFile: tlsCa, commandTimeoutMs: timeout });
     try {
       await fn(redis);
     } catch (err) {
-      throw toCliError(err, target);
+      throw toCliError(err, target, timeout);
     } finally {
       redis.disconnect();
     }
@@ -137,9 +141,9 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
 
   program
     .command('exec')
-    .description('run one command and format its reply (dangerous ones need --force)')
+    .description('run one command and format its reply (only read-only commands without --force)')
     .argument('<command...>', 'e.g. HGETALL user:1, or ZRANGE board 0 9 WITHSCORES')
-    .option('--force', 'run a dangerous command (FLUSHALL, FLUSHDB, SHUTDOWN, CONFIG SET, DEBUG, KEYS…)')
+    .option('--force', 'run a command that is not read-only (COMMAND INFO), a script or function, or KEYS')
     .option('--json', 'print the raw reply as JSON')
     .allowUnknownOption() // `LRANGE l 0 -1`: -1 is an argument, not an option
     .action((args: string[], o: { force?: boolean; json?: boolean }) =>
@@ -199,7 +203,7 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return;
-      throw new UsageError(err.message.replace(/^error: /, ''));
+      throw new UsageError((usageText || err.message).replace(/^error: /, '').trimEnd());
     }
     throw err;
   }

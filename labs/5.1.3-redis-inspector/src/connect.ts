@@ -10,16 +10,12 @@ import { ValidationError } from '../../../shared/errors';
 /** A connection failure (unreachable, refused, wrong password, TLS): one line, exit 2. */
 export class ConnectionError extends UsageError {}
 
-/** The URL without its password, safe to print. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+/** Text with every URL password masked (`redis://:***@…`, `?password=***`): safe to print. */
+export { redactUrl } from '../../../shared/redis-client';
+import { redactUrl } from '../../../shared/redis-client';
+
+/** Every command's answer is waited for at most this long (default; `--timeout` changes it). */
+export const COMMAND_TIMEOUT_MS = 5_000;
 
 export interface OpenOptions {
   /** Connect timeout in ms (default 3,000). */
@@ -28,6 +24,8 @@ export interface OpenOptions {
   insecure?: boolean;
   /** A CA certificate file (PEM) to trust on rediss://, e.g. a private CA. */
   caFile?: string;
+  /** The longest wait for any reply, connecting included (default COMMAND_TIMEOUT_MS): a frozen server or a blocking command ends here. */
+  commandTimeoutMs?: number;
 }
 
 /** Validates the URL, connects, and proves the connection with a PING (AUTH happens on connect). */
@@ -36,7 +34,7 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`invalid --url "${url}": expected redis://[user:password@]host:port[/db] or rediss://…`);
+    throw new UsageError(`invalid --url "${redactUrl(url)}": expected redis://[user:password@]host:port[/db] or rediss://…`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new UsageError(`invalid --url "${redactUrl(url)}": the scheme must be redis:// or rediss:// (TLS)`);
@@ -50,6 +48,7 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
     retryStrategy: () => null, // give up at the first failure instead of reconnecting forever
     maxRetriesPerRequest: 1,
     connectTimeout: opts.timeoutMs ?? 3_000,
+    commandTimeout: opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     enableOfflineQueue: true,
     ...(parsed.protocol === 'rediss:' ? { tls: tlsOptions(opts) } : {}),
   });
@@ -58,9 +57,15 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
   redis.on('error', (err: Error) => {
     lastError = err;
   });
+  // A server that accepts the socket but never answers (frozen, SIGSTOP) would keep connect() waiting
+  // for its ready check: bound the whole handshake as well.
+  const waitMs = (opts.timeoutMs ?? 3_000) + (opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const frozen = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout: no answer within ${waitMs} ms`)), waitMs);
+  });
   try {
-    await redis.connect();
-    await redis.ping();
+    await Promise.race([redis.connect().then(() => redis.ping()), frozen]).finally(() => clearTimeout(timer));
     // A failed SELECT (a /db in the URL that the server does not have) only shows as an 'error' event,
     // and the connection would then quietly inspect db 0: refuse instead.
     if (lastError) throw lastError;
@@ -103,7 +108,10 @@ export function connectionError(url: string, err: Error): ConnectionError {
  * Errors that reach the CLI mid-command: a Redis error reply is the user's input (bad arguments,
  * wrong type) and a dropped connection is the server's; both become one line.
  */
-export function toCliError(err: unknown, url: string): unknown {
+export function toCliError(err: unknown, url: string, timeoutMs = COMMAND_TIMEOUT_MS): unknown {
+  if (err instanceof Error && /Command timed out/.test(err.message)) {
+    return new ConnectionError(`no answer from ${redactUrl(url)} within ${timeoutMs} ms (a frozen server, or a blocking command: give it a shorter block, or raise --timeout)`);
+  }
   if (err instanceof ReplyError) return new ValidationError(`redis: ${firstLine((err as Error).message)}`);
   if (err instanceof Error && /Connection is closed|ECONNRESET|ECONNREFUSED|EPIPE|Stream isn't writeable/i.test(err.message)) {
     return new ConnectionError(`lost the connection to ${redactUrl(url)}: ${firstLine(err.message)}`);

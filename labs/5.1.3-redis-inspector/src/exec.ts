@@ -1,7 +1,8 @@
 // `exec <command ...>`: run one command and show its reply by shape, like redis-cli but with tables
-// for field/value and member/score replies. Dangerous commands need --force (exercise 5).
+// for field/value and member/score replies. Only read-only commands run without --force (exercise 5).
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../../../shared/errors';
+import { describeCommand } from './command-info';
 import { dangerReason } from './danger';
 import { colors, table, type FormatOptions } from './format';
 
@@ -23,15 +24,24 @@ export interface ExecResult {
 
 export class RefusedError extends ValidationError {}
 
-/** Refuses a dangerous command unless forced (the message says why and how to force). */
-export function guard(args: string[], force = false): void {
+/**
+ * Commands that change what the connection speaks (a RESP3 reply, a stream of pushes) or end it: exec
+ * sends one request and reads one reply, so it cannot show them even with --force.
+ */
+const NOT_ONE_REPLY = new Set(['hello', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor', 'reset', 'quit', 'sync', 'psync', 'replconf']);
+
+/** Refuses what only --force may run (the message says why and how to force). */
+export async function guard(redis: Redis, args: string[], force = false): Promise<void> {
   if (!args.length || !args[0]) throw new ValidationError('exec needs a command, e.g. exec HGETALL user:1');
-  const reason = dangerReason(args);
-  if (reason && !force) throw new RefusedError(`refused: ${reason}; add --force to run it anyway`);
+  const name = args[0].toLowerCase();
+  if (NOT_ONE_REPLY.has(name)) throw new ValidationError(`exec runs one command and prints its one reply; ${name.toUpperCase()} changes the connection itself (use redis-cli for it)`);
+  if (force) return;
+  const reason = dangerReason(args, await describeCommand(redis, args));
+  if (reason) throw new RefusedError(`refused: ${reason}; only read-only commands run without --force`);
 }
 
 export async function runExec(redis: Redis, args: string[], opts: { force?: boolean } = {}): Promise<ExecResult> {
-  guard(args, opts.force);
+  await guard(redis, args, opts.force);
   const [name, ...rest] = args as [string, ...string[]];
   const reply = (await redis.call(name, ...rest)) as Reply;
   return { args, reply, view: viewOf(args, reply) };

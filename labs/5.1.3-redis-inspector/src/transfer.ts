@@ -1,8 +1,7 @@
 // `export <pattern> --out FILE` and `import FILE [--replace]`: the record commands (exercises 3, 4)
 // applied to a whole keyspace, a batch at a time (src/batch.ts: two round trips per batch).
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../../../shared/errors';
 import { FORMAT, headerSchema, recordSchema, type ExportHeader, type ExportRecord } from './record-format';
@@ -81,11 +80,18 @@ export interface ImportResult {
   header: ExportHeader;
 }
 
-export async function importFromFile(redis: Redis, file: string, opts: ImportOptions & { batch?: number; onProgress?(records: number): void } = {}): Promise<ImportResult> {
+/** The longest line (one key's record) an import reads; anything longer is not an export of ours. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+export async function importFromFile(
+  redis: Redis,
+  file: string,
+  opts: ImportOptions & { batch?: number; maxLineBytes?: number; onProgress?(records: number): void } = {},
+): Promise<ImportResult> {
   if (!file) throw new ValidationError('import needs a FILE');
-  if (!existsSync(file)) throw new ValidationError(`cannot read ${file}: no such file`);
+  checkReadable(file);
   const batchSize = positiveInt(opts.batch ?? 500, 'batch');
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const lines = readLines(file, opts.maxLineBytes ?? MAX_LINE_BYTES);
   let header: ExportHeader | undefined;
   let lineNo = 0;
   let written = 0;
@@ -116,6 +122,55 @@ export async function importFromFile(redis: Redis, file: string, opts: ImportOpt
   if (!header) throw new ValidationError(`${file}: empty file, not a redis-inspector export`);
   if (batch.length) await flush();
   return { file, written, skipped, header };
+}
+
+/** A regular file we may read: a directory or a device (/dev/zero never ends) is refused up front. */
+function checkReadable(file: string): void {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ValidationError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+  }
+  if (stat.isDirectory()) throw new ValidationError(`cannot read ${file}: it is a directory (give the file written by export)`);
+  if (!stat.isFile()) throw new ValidationError(`cannot read ${file}: not a regular file (give the file written by export)`);
+}
+
+/**
+ * The file's lines, streamed, each at most `maxBytes`: a record is one line, so a longer one means a
+ * file that is not an export, and holding it whole would exhaust the heap.
+ */
+async function* readLines(file: string, maxBytes: number): AsyncGenerator<string> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let lineNo = 1;
+  const limit = maxBytes >= 1024 * 1024 ? `${Math.round(maxBytes / 1024 / 1024)} MiB` : `${maxBytes} bytes`;
+  const tooLong = () => new ValidationError(`${file}:${lineNo}: a line longer than ${limit}: not a redis-inspector export`);
+  const stream = createReadStream(file);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+        if (size + nl - start > maxBytes) throw tooLong();
+        parts.push(chunk.subarray(start, nl));
+        yield Buffer.concat(parts).toString('utf8').replace(/\r$/, '');
+        parts = [];
+        size = 0;
+        lineNo++;
+        start = nl + 1;
+      }
+      size += chunk.length - start;
+      if (size > maxBytes) throw tooLong();
+      parts.push(chunk.subarray(start));
+    }
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    throw new ValidationError(`cannot read ${file}: ${(err as Error).message}`);
+  } finally {
+    stream.destroy();
+  }
+  if (size) yield Buffer.concat(parts).toString('utf8').replace(/\r$/, '');
 }
 
 function parseJson(line: string, file: string, lineNo: number): unknown {

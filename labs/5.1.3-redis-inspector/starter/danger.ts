@@ -1,11 +1,14 @@
-// Starter, exercise 5: commands an inspection tool must not run by accident.
+// Starter, exercise 5: an inspection tool runs what only reads; everything else needs --force.
 import { NotImplementedError } from '../../../shared/errors';
+import type { CommandDoc } from '../src/command-info';
 
 /**
- * Why a command is dangerous, or undefined when it is safe. `args` is the command as typed, any case.
- * At least: FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG, KEYS, and CONFIG SET (but not CONFIG GET); and a script
- * (EVAL) that calls one of them, or code the tool cannot read (EVALSHA, FCALL).
+ * Why a command needs --force, or undefined when it only reads. `args` is the command as typed, any
+ * case; `doc` is what the server says about it (COMMAND INFO: its name, e.g. `config|get`, and flags),
+ * undefined when the server does not know it. An allow-list: a command runs when its flags include
+ * `readonly` (or it only inspects the server: INFO, CONFIG GET…); scripts and functions (EVAL, EVALSHA,
+ * FCALL, FUNCTION, SCRIPT) always need --force, and KEYS too (it blocks the server).
  */
-export function dangerReason(_args: string[]): string | undefined {
-  throw new NotImplementedError('exercise 5: dangerReason — refuse FLUSHALL, FLUSHDB, SHUTDOWN, CONFIG SET, DEBUG, KEYS');
+export function dangerReason(_args: string[], _doc: CommandDoc | undefined): string | undefined {
+  throw new NotImplementedError('exercise 5: dangerReason — run read-only commands, refuse the rest without --force');
 }

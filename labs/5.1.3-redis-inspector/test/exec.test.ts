@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { ValidationError } from '../../../shared/errors';
+import { describeCommand } from '../src/command-info';
 import { dangerReason } from '../src/danger';
 import { formatReply, RefusedError, runExec, viewOf, type Reply } from '../src/exec';
 import { runInspector } from '../src/cli';
@@ -59,6 +60,9 @@ describe('exec: replies formatted by type', () => {
   });
 });
 
+/** The guard's verdict, with the flags the shared server gives for the command. */
+const verdict = async (args: string[]) => dangerReason(args, await describeCommand(ctx.redis, args));
+
 describe('exercise 5: refuse dangerous commands without --force', () => {
   let priv: ManagedRedis;
   beforeAll(async () => {
@@ -66,15 +70,32 @@ describe('exercise 5: refuse dangerous commands without --force', () => {
   });
   afterAll(() => priv.dispose());
 
-  it('names the danger of each dangerous command', () => {
+  it('names the danger of each dangerous command', async () => {
     for (const args of [['FLUSHALL'], ['flushdb', 'ASYNC'], ['SHUTDOWN'], ['CONFIG', 'SET', 'maxmemory', '1'], ['config', 'set', 'x', 'y'], ['DEBUG', 'SLEEP', '1'], ['KEYS', '*'], ['EVAL', "return redis.call('FLUSHALL')", '0'], ['eval', 'return redis.call("keys", "*")', '0'], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'], ['FCALL', 'f', '0']]) {
-      expect(dangerReason(args), args.join(' ')).toMatch(/\w{6,}/);
+      expect(await verdict(args), args.join(' ')).toMatch(/\w{6,}/);
     }
   });
 
-  it('lets everyday commands through', () => {
-    for (const args of [['GET', 'k'], ['CONFIG', 'GET', 'maxmemory'], ['SCAN', '0'], ['HGETALL', 'h'], ['INFO'], ['MEMORY', 'USAGE', 'k'], ['EVAL', "return redis.call('GET', KEYS[1])", '1', 'k']]) {
-      expect(dangerReason(args), args.join(' ')).toBeUndefined();
+  it('an allow-list: what is not read-only needs --force, even commands nobody listed', async () => {
+    const bypasses = [
+      ['EVAL', 'return redis.call(ARGV[1])', '0', 'flushall'],
+      ['EVAL', "return redis.call('flush' .. 'all')", '0'],
+      ['EVAL_RO', "return redis.call('GET', KEYS[1])", '1', 'k'],
+      ['CLIENT', 'PAUSE', '100000', 'ALL'],
+      ['ACL', 'SETUSER', 'eve', 'on', '>pw', '~*', '+@all'],
+      ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('f', function() return 1 end)"],
+      ['SAVE'],
+      ['CONFIG', 'RESETSTAT'],
+      ['SET', 'k', 'v'],
+      ['NOSUCHCOMMAND'],
+      ['CONFIG', 'NOSUCHSUB'],
+    ];
+    for (const args of bypasses) expect(await verdict(args), args.join(' ')).toMatch(/\w{6,}/);
+  });
+
+  it('lets everyday commands through', async () => {
+    for (const args of [['GET', 'k'], ['CONFIG', 'GET', 'maxmemory'], ['SCAN', '0'], ['HGETALL', 'h'], ['INFO'], ['MEMORY', 'USAGE', 'k'], ['TTL', 'k'], ['ZRANGE', 'z', '0', '-1'], ['XRANGE', 's', '-', '+'], ['OBJECT', 'ENCODING', 'k'], ['CLIENT', 'LIST'], ['SLOWLOG', 'GET']]) {
+      expect(await verdict(args), args.join(' ')).toBeUndefined();
     }
   });
 
@@ -82,17 +103,17 @@ describe('exercise 5: refuse dangerous commands without --force', () => {
     for (const args of [['FLUSHDB'], ['FLUSHALL'], ['CONFIG', 'SET', 'maxmemory', '1'], ['KEYS', '*'], ['SHUTDOWN'], ['DEBUG', 'SLEEP', '0']]) {
       await expect(runExec(ctx.redis, args), args.join(' ')).rejects.toBeInstanceOf(RefusedError);
     }
-    await expect(runExec(ctx.redis, ['flushdb'])).rejects.toThrow(/FLUSHDB deletes every key.*--force/);
+    await expect(runExec(ctx.redis, ['flushdb'])).rejects.toThrow(/FLUSHDB writes data.*--force/);
     expect(await ctx.redis.hget(`${base}user:1`, 'name')).toBe('Ada');
   });
 
   it('the exec command refuses with one line, and runs safe commands', async () => {
     let out = '';
     const io = { defaultUrl: ctx.services.redis.url, write: (s: string) => (out += s), color: false };
-    await expect(runInspector(['exec', 'FLUSHALL'], io)).rejects.toThrow(/^refused: FLUSHALL deletes every key in every database; add --force to run it anyway$/);
+    await expect(runInspector(['exec', 'FLUSHALL'], io)).rejects.toThrow(/^refused: FLUSHALL writes data \(COMMAND INFO flags: [a-z_ ]+\); only read-only commands run without --force$/);
     await runInspector(['exec', 'LRANGE', `${base}list`, '0', '-1'], io); // -1 is an argument, not an option
     expect(out).toBe('1) "a"\n2) "b"\n3) "c"\n');
-    await expect(runInspector(['exec', 'SET'], io)).rejects.toThrow(/^redis: ERR wrong number of arguments/);
+    await expect(runInspector(['exec', 'GET'], io)).rejects.toThrow(/^redis: ERR wrong number of arguments/);
     await expect(runInspector(['exec', 'HGETALL', `${base}list`], io)).rejects.toThrow(/WRONGTYPE/);
   });
 

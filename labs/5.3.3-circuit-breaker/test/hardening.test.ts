@@ -14,7 +14,7 @@ import { waitFor } from '../../../harness/ports';
 import { listen, type Listening } from '../../../shared/http';
 import { keyBuilder } from '../../../shared/keys';
 import { createServingRedis, whenRedisReady } from '../../../shared/redis-client';
-import { serve } from '../demo';
+import { serve } from '../serve';
 import { createGateway, type Gateway } from '../src/app';
 import { breakerRedisOptions, createBreaker } from '../src/breaker';
 import { LocalBreaker } from '../src/local-breaker';

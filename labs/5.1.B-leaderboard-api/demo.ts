@@ -1,12 +1,12 @@
 // `npm run lab 5.1.B`: the API on an ephemeral port, driven over HTTP like any client would.
 import { randomBytes } from 'node:crypto';
 import Table from 'cli-table3';
-import type { LabContext } from '../../../harness/context';
-import { listen } from '../../../shared/http';
-import { signToken } from './auth';
-import { apiClient, openEventStream } from './client';
-import { lbKeys } from './keys';
-import { adminAuthFromEnv, leaderboardService, removeGame } from './service';
+import type { LabContext } from '../../harness/context';
+import { listen } from '../../shared/http';
+import { signToken } from './src/auth';
+import { apiClient, openEventStream } from './src/client';
+import { lbKeys } from './src/keys';
+import { adminAuthFromEnv, leaderboardService, removeGame } from './src/service';
 
 const table = (head: string[], rows: Array<Array<string | number>>) => {
   const t = new Table({ head });

@@ -1,11 +1,12 @@
-// The narrated demo: a small keyspace of every type under the demo prefix, then each command on it.
+// The narrated demo: a small keyspace of every type under the demo prefix, then each command on it;
+// and `runCommand`, one inspector command (`npm run lab 5.1.3 -- keys "user:*"`) on the terminal.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { LabContext } from '../../../harness/context';
-import { deleteByPrefix } from '../../../harness/context';
-import { progressBar } from '../../../harness/progress';
-import { runInspector } from './cli';
+import type { LabContext } from '../../harness/context';
+import { deleteByPrefix } from '../../harness/context';
+import { progressBar } from '../../harness/progress';
+import { runInspector } from './src/cli';
 
 /** Builds a keyspace of all five types, with and without TTL, under `base` (e.g. `wb:5.1.3:`). */
 export async function seedDemo(ctx: LabContext, base: string): Promise<number> {
@@ -62,5 +63,24 @@ export async function runDemo(ctx: LabContext): Promise<void> {
     ctx.log.info('try it on any Redis: npm run lab 5.1.3 -- keys "*" --url redis://:password@host:6379 (rediss:// for TLS)');
   } finally {
     await deleteByPrefix(ctx.redis, base);
+  }
+}
+
+/** One inspector command on the terminal. */
+export async function runCommand(ctx: LabContext, argv: string[]): Promise<void> {
+  // `ttl "x*" | head`: when the reader goes away (EPIPE), the live view stops instead of crashing.
+  const reader = new AbortController();
+  const onStdoutError = () => reader.abort();
+  process.stdout.on('error', onStdoutError);
+  try {
+    await runInspector(argv, {
+      defaultUrl: ctx.services.redis.url,
+      write: (s) => void (reader.signal.aborted || process.stdout.write(s)),
+      isTTY: process.stdout.isTTY,
+      progress: progressBar,
+      signal: reader.signal,
+    });
+  } finally {
+    process.stdout.off('error', onStdoutError);
   }
 }

@@ -1,9 +1,9 @@
 // `npm run bench 5.1.B`: autocannon against the API and, in the same run, against a bare express route.
-import type { BenchApi, BenchResult } from '../../../harness/define-lab';
-import { createBareApp, loadApp, type LoadOptions, type LoadResult } from '../../../harness/load';
-import { ratio, type Metric } from '../../../harness/report';
-import { lbKeys } from './keys';
-import { leaderboardService, removeGame, servedTopCacheMs } from './service';
+import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { createBareApp, loadApp, type LoadOptions, type LoadResult } from '../../harness/load';
+import { ratio, type Metric } from '../../harness/report';
+import { lbKeys } from './src/keys';
+import { leaderboardService, removeGame, servedTopCacheMs } from './src/service';
 
 /** Sums a route's slices: req/s over all of them, mean p50, worst p99 and max. */
 function combine(rs: LoadResult[]): LoadResult {
