@@ -1,11 +1,11 @@
-// Entry of a forked downstream process: listen on an ephemeral port, tell the parent the URL, and exit
-// on SIGTERM or when the parent goes away.
+// Entry of a forked downstream process: one listener per service name given (each its own port and
+// state), the URLs sent to the parent; exits on SIGTERM or when the parent goes away.
 import { listen } from '../../../shared/http';
 import { createDownstreamApp } from './downstream';
 
-const name = process.argv[2] ?? 'downstream';
-const server = await listen(createDownstreamApp(name));
-process.send?.({ url: server.url });
-const stop = () => void server.close().then(() => process.exit(0));
+const names = process.argv.slice(2);
+const servers = await Promise.all(names.map((name) => listen(createDownstreamApp(name))));
+process.send?.({ urls: Object.fromEntries(names.map((n, i) => [n, servers[i]!.url])) });
+const stop = () => void Promise.all(servers.map((s) => s.close())).then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('disconnect', stop);

@@ -62,17 +62,34 @@ export interface DownstreamProcess {
   stop(): Promise<void>;
 }
 
-/** Forks one downstream process on an ephemeral port and waits until it listens. */
-export async function startDownstream(name: string): Promise<DownstreamProcess> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./downstream-main.ts', import.meta.url)), [name], {
+/**
+ * Forks one process serving the named downstreams (each on its own port, with its own behaviour) and
+ * waits until they listen. One fork for all keeps start-up cheap; the gateway still crosses a process
+ * boundary and a real socket to reach any of them.
+ */
+export async function startDownstreams(names: string[]): Promise<DownstreamProcess[]> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./downstream-main.ts', import.meta.url)), names, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { url: string }) => resolve(m.url));
-    child.once('exit', (code) => reject(new Error(`downstream ${name} exited with ${code} before listening`)));
+  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+    child.once('message', (m: { urls: Record<string, string> }) => resolve(m.urls));
+    child.once('exit', (code) => reject(new Error(`downstream process exited with ${code} before listening`)));
   });
   child.removeAllListeners('exit');
+  let stopping: Promise<unknown> | undefined;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    stopping ??= new Promise((r) => {
+      child.once('exit', r);
+      child.kill('SIGTERM');
+    });
+    await stopping;
+  };
+  return names.map((name) => handle(name, urls[name]!, stop));
+}
+
+function handle(name: string, url: string, stop: () => Promise<void>): DownstreamProcess {
   return {
     name,
     url,
@@ -84,15 +101,6 @@ export async function startDownstream(name: string): Promise<DownstreamProcess> 
     async stats() {
       return (await (await fetch(`${url}/_stats`)).json()) as { requests: number; failures: number };
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop,
   };
-}
-
-export async function startDownstreams(names: string[]): Promise<DownstreamProcess[]> {
-  return Promise.all(names.map((n) => startDownstream(n)));
 }

@@ -15,6 +15,8 @@ export interface InstanceSpec {
   prefix: string;
   config: GatewayConfigInput;
   port?: number;
+  /** Per-command Redis timeout (default: the shared serving client's 400 ms). */
+  commandTimeoutMs?: number;
 }
 
 export interface RunningInstance {
@@ -27,7 +29,7 @@ export interface RunningInstance {
 export async function startInstance(spec: InstanceSpec, log: Logger, now?: () => number): Promise<RunningInstance> {
   const clients: ReturnType<typeof createServingRedis>[] = [];
   const newRedis = () => {
-    const r = createServingRedis(spec.redisUrl, { log, name: 'gateway' });
+    const r = createServingRedis(spec.redisUrl, { log, name: 'gateway', ...(spec.commandTimeoutMs ? { commandTimeout: spec.commandTimeoutMs } : {}) });
     clients.push(r);
     return r;
   };

@@ -25,6 +25,7 @@ export class PolicyWatcher extends EventEmitter {
   private snap?: Snapshot;
   private timer?: NodeJS.Timeout;
   private loading?: Promise<void>;
+  private stopped = false;
   private readonly onMessage = (channel: string, message: string) => {
     if (channel === this.opts.channel) void this.refresh(Number(message));
   };
@@ -48,7 +49,7 @@ export class PolicyWatcher extends EventEmitter {
     this.snap = await this.opts.source.snapshot();
     this.opts.subscriber.on('message', this.onMessage);
     // Not awaited when Redis is away: the poll keeps policies fresh and ioredis resubscribes on reconnect.
-    const sub = this.opts.subscriber.subscribe(this.opts.channel).catch((err: unknown) => this.emit('error', err));
+    const sub = this.opts.subscriber.subscribe(this.opts.channel).catch((err: unknown) => this.failed(err));
     if (this.opts.subscriber.status === 'ready') await sub;
     this.timer = setInterval(() => void this.check(), this.opts.pollMs ?? 250);
     this.timer.unref();
@@ -65,6 +66,7 @@ export class PolicyWatcher extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.opts.subscriber.off('message', this.onMessage);
     if (this.opts.subscriber.status === 'ready') await this.opts.subscriber.unsubscribe(this.opts.channel).catch(() => {});
@@ -74,8 +76,13 @@ export class PolicyWatcher extends EventEmitter {
     try {
       if ((await this.opts.source.version()) > this.version) await this.refresh();
     } catch (err) {
-      this.emit('error', err);
+      this.failed(err);
     }
+  }
+
+  /** A background failure: reported to listeners (the gateway logs it); the current snapshot stays. */
+  private failed(err: unknown): void {
+    if (!this.stopped && this.listenerCount('error') > 0) this.emit('error', err);
   }
 
   private async load(): Promise<void> {
@@ -85,7 +92,7 @@ export class PolicyWatcher extends EventEmitter {
       this.snap = next;
       this.emit('change', next);
     } catch (err) {
-      this.emit('error', err);
+      this.failed(err);
     }
   }
 }
