@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
-import { deadline, type Deadline } from '../../5.3.1-token-bucket/src/timeout';
+import { isRedisUnavailable } from '../../../shared/redis-client';
+import { deadline, LimiterTimeout, type Deadline } from '../../5.3.1-token-bucket/src/timeout';
 import { DECIDE_LUA } from './decide';
 import type { Identity, Plan, PlannedLimit } from './plan';
 
@@ -59,8 +60,9 @@ export class Limiter {
       reply = await this.bounded(this.call(identity, plan));
     } catch (err) {
       if (isNotImplemented(err)) throw new NotImplementedError('exercise 2: decide.lua — every limit in one call, all or nothing');
-      // Script errors are bugs, not outages; everything else (timeout, connection) is Redis being away.
-      if (err instanceof Error && /ERR|WRONGTYPE|NOSCRIPT/.test(err.message) && !/timed out/.test(err.message)) throw err;
+      // No answer in time, or no connection: an outage, decided by the fail mode. Anything else (a
+      // script error) is a bug and surfaces as one.
+      if (!(err instanceof LimiterTimeout) && !isRedisUnavailable(err)) throw err;
       return plan.failMode === 'open'
         ? { allowed: true, failure: 'open', shadowDenied: false, results: [], usage: 0 }
         : { allowed: false, failure: 'closed', shadowDenied: false, results: [], retryAfterSec: 1, usage: 0 };
