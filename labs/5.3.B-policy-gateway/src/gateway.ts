@@ -82,6 +82,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const store = new PolicyStore(opts.pool, async (version) => {
     // Best effort: the version check is the backstop when this message is lost.
     await redis.publish(channel, String(version)).catch(() => {});
+    // The instance that made the change enforces it before it answers: the next request meets it.
+    await watcher.refresh(version);
   });
   await store.migrate();
   const subscriber = opts.newRedis();
