@@ -76,7 +76,9 @@ describe('exercise 2: the multi-limit Lua decision — all or nothing, in one ca
     const d = await limiter.decide(id, p);
     expect(d.results[0]!.remaining).toBe(2);
   });
+});
 
+describe('bucket keys', () => {
   it('keeps every bucket of one identity under its hash tag (one slot, one script)', () => {
     const limiter = new Limiter(ctx.redis, ctx.keys, { now });
     const id = who();
