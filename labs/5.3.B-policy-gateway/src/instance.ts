@@ -46,7 +46,11 @@ export async function startInstance(spec: InstanceSpec, log: Logger, now?: () =>
     async close() {
       await server.close();
       await gateway.close();
-      for (const c of clients) c.disconnect();
+      for (const c of clients) {
+        // A deliberate shutdown is not an outage: no "redis is unavailable" line for it.
+        c.removeAllListeners('close');
+        c.disconnect();
+      }
       await pool.end().catch(() => {});
     },
   };
