@@ -94,6 +94,8 @@ export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {
     console.log(`  top consumers this minute: ${stats.top.map((t: { identity: string; value: number }) => `${t.identity} ${t.value}`).join(', ')}`);
     console.log(`\nDashboard: ${pc.cyan('npm run lab 5.3.B -- serve')} prints its URL and an admin key.`);
   } finally {
+    // Leave the default policies for `serve` (the live change was the demo's, not yours).
+    await store.putTier('demo', DEFAULT_TIERS.find((t) => t.name === 'free')!).catch(() => {});
     await Promise.all([a.stop(), b.stop()]);
     await Promise.all(downstreams.map((d) => d.stop()));
     await deleteByPrefix(ctx.redis, prefix);
