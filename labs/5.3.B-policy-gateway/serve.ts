@@ -17,7 +17,7 @@ export async function serveGateway(ctx: LabContext, argv: string[]): Promise<Ser
   const gateway = await createGateway({
     config: { downstreams: downstreams.map((d) => ({ name: d.name, url: d.url })), routes: demoRoutes(), adminKey },
     redis: ctx.redis,
-    newRedis: () => ctx.newRedis(),
+    newRedis: (options) => ctx.newRedis(options),
     pool: ctx.pg,
     keys: ctx.keys,
     log: ctx.log,

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import client from 'prom-client';
@@ -30,8 +30,8 @@ export interface GatewayOptions {
   config: GatewayConfigInput;
   /** Serving Redis client for decisions and analytics. */
   redis: Redis;
-  /** Makes further serving clients (subscribers, the breakers' own). */
-  newRedis: () => Redis;
+  /** Makes further serving clients (subscribers, the breakers' own, with tighter timeouts). */
+  newRedis: (options?: RedisOptions) => Redis;
   pool: pg.Pool;
   keys: KeyBuilder;
   log: Logger;
@@ -96,7 +96,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const analytics = new Analytics(redis, keys, { streamMaxLen: config.streamMaxLen, topN: config.topN });
   analytics.start();
 
-  const breakerRedis = opts.newRedis();
+  // The breakers' own connection answers or gives up within 200 ms: a request that already waited the
+  // limiter's bound must still be answered inside 1 s while Redis stalls.
+  const breakerRedis = opts.newRedis({ commandTimeout: 200 });
   const breakerSub = opts.newRedis();
   const breakers = new Map<string, RedisCircuitBreaker>();
   for (const d of config.downstreams) {

@@ -1,5 +1,6 @@
 // One gateway instance with its own connections, from plain settings: what serve, the demo, the
 // forked gateway processes and the tests all start.
+import type { RedisOptions } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { listen, type Listening } from '../../../shared/http';
@@ -28,8 +29,8 @@ export interface RunningInstance {
 
 export async function startInstance(spec: InstanceSpec, log: Logger, now?: () => number): Promise<RunningInstance> {
   const clients: ReturnType<typeof createServingRedis>[] = [];
-  const newRedis = () => {
-    const r = createServingRedis(spec.redisUrl, { log, name: 'gateway', ...(spec.commandTimeoutMs ? { commandTimeout: spec.commandTimeoutMs } : {}) });
+  const newRedis = (options: RedisOptions = {}) => {
+    const r = createServingRedis(spec.redisUrl, { log, name: 'gateway', ...options, ...(spec.commandTimeoutMs ? { commandTimeout: spec.commandTimeoutMs } : {}) });
     clients.push(r);
     return r;
   };

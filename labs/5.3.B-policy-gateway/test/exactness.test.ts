@@ -18,7 +18,7 @@ beforeAll(async () => {
   // open — correct behaviour, covered by outage.test.ts, but not what this test counts.
   const cfg = testConfig(ds, { pollMs: 1_000, limiterBoundMs: 8_000, breaker: { minVolume: 10_000, failureThreshold: 1, coolDownMs: 1_000, halfOpenProbes: 1 } });
   cfg.downstreams = cfg.downstreams.map((d) => ({ ...d, timeoutMs: 10_000 }));
-  gws = await Promise.all([0, 1].map(() => startGatewayProcess({ ...specFor(ctx, cfg), commandTimeoutMs: 8_000 })));
+  gws = await Promise.all([0, 1].map(() => startGatewayProcess({ ...specFor(ctx, cfg), commandTimeoutMs: 8_000 }, 'error')));
   ctx.onDispose(() => Promise.all(gws.map((g) => g.stop())));
 });
 afterAll(() => ctx.dispose());

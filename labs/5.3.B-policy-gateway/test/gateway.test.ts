@@ -62,7 +62,7 @@ describe('proxying', () => {
   });
 
   it('answers 504 problem+json when the downstream is slower than its timeout', async () => {
-    await orders().configure({ latencyMs: 1_000 });
+    await orders().configure({ latencyMs: 2_500 });
     try {
       const res = await get('/orders', proKey, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(res.status).toBe(504);

@@ -18,7 +18,8 @@ export const TEST_RULES: Rule[] = [{ id: 'order', method: 'GET', route: '/orders
 
 export function testConfig(downstreams: DownstreamProcess[], extra: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
   return {
-    downstreams: downstreams.map((d) => ({ name: d.name, url: d.url, timeoutMs: 300 })),
+    // Generous timeouts (a shared CI machine can be slow); the 504 test makes one downstream slower still.
+    downstreams: downstreams.map((d) => ({ name: d.name, url: d.url, timeoutMs: d.name === 'orders' ? 1_000 : 3_000 })),
     routes: [
       { pattern: '/orders', downstream: 'orders' },
       { pattern: '/orders/:id', downstream: 'orders' },
