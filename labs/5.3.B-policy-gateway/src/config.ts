@@ -14,7 +14,11 @@ export type DownstreamConfig = z.infer<typeof DownstreamSchema>;
 
 export const RouteSchema = z.object({
   /** An express path pattern, e.g. `/orders/:id`; rules name these patterns. */
-  pattern: z.string().regex(/^\/[A-Za-z0-9_:./-]*$/),
+  pattern: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_:./-]*$/)
+    // The gateway's own routes are not proxied: a configured route may not shadow them.
+    .refine((p) => !/^\/(admin|dashboard|docs|metrics|openapi\.json)(\/|$)/.test(p) && p !== '/', 'reserved for the gateway itself'),
   downstream: z.string(),
 });
 export type RouteConfig = z.infer<typeof RouteSchema>;

@@ -117,6 +117,17 @@ describe('limits, headers and problems', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
     expect(statuses.every((s) => s === 200 || s === 429 || s === 404)).toBe(true);
   });
+  it('a shadow rule never refuses: would-be denials are counted (outcome shadow), its limit is not advertised', async () => {
+    const v = (await adm('PUT', '/admin/rules/orders-post', { id: 'orders-post', method: 'POST', route: '/orders', limits: [{ window: 'day', limit: 1 }], shadow: true })).body.version;
+    expect(gw.gateway.watcher.version).toBeGreaterThanOrEqual(v);
+    const post = () => get('/orders', proKey, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const statuses = [(await post()).status, (await post()).status, (await post()).status];
+    expect(statuses).toEqual([200, 200, 200]);
+    const last = await post();
+    expect(last.headers.get('ratelimit-policy')).toBe('"pro-day";q=100;w=86400');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/gateway_decisions_total\{tier="pro",outcome="shadow"\} 3/);
+  });
 });
 
 describe('breakers', () => {
