@@ -29,7 +29,7 @@ export const GatewayConfigSchema = z.object({
   /** Bearer token for /admin and the dashboard's actions. */
   adminKey: z.string().min(16),
   /** Longest the limiter may take before the fail mode decides (ms). */
-  limiterBoundMs: z.number().int().min(10).max(10_000).default(250),
+  limiterBoundMs: z.number().int().min(10).max(10_000).default(200),
   /** Backstop policy version check (ms). */
   pollMs: z.number().int().min(50).max(5_000).default(250),
   /** Decisions stream length bound (approximate trimming). */

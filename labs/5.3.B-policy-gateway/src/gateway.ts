@@ -86,7 +86,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     await watcher.refresh(version);
   });
   await store.migrate();
-  const subscriber = opts.newRedis();
+  // Subscribers get no command timeout: ioredis re-sends SUBSCRIBE itself after a reconnect, and a
+  // timeout on that internal command would be a rejection nobody can catch.
+  const subscriber = opts.newRedis({ commandTimeout: undefined });
   const watcher = new PolicyWatcher({ source: store, subscriber, channel, pollMs: config.pollMs });
   watcher.on('error', (err: Error) => log.warn({ err: err.message }, 'policy reload failed; keeping the current version'));
   watcher.on('change', (s: { version: number }) => log.info({ version: s.version, instance: id }, 'policies reloaded'));
@@ -96,10 +98,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const analytics = new Analytics(redis, keys, { streamMaxLen: config.streamMaxLen, topN: config.topN });
   analytics.start();
 
-  // The breakers' own connection answers or gives up within 200 ms: a request that already waited the
+  // The breakers' own connection answers or gives up within 150 ms: a request that already waited the
   // limiter's bound must still be answered inside 1 s while Redis stalls.
-  const breakerRedis = opts.newRedis({ commandTimeout: 200 });
-  const breakerSub = opts.newRedis();
+  const breakerRedis = opts.newRedis({ commandTimeout: 150 });
+  const breakerSub = opts.newRedis({ commandTimeout: undefined });
   const breakers = new Map<string, RedisCircuitBreaker>();
   for (const d of config.downstreams) {
     breakers.set(d.name, await createBreaker({ name: d.name, redis: breakerRedis, subscriber: breakerSub, keys, log, id, callTimeoutMs: 0, ...config.breaker }));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import type { RunningInstance } from '../src/instance';
-import { admin, ADMIN_KEY, downstreamsFor, seed, startTestGateway, testConfig } from './helpers';
+import { admin, ADMIN_KEY, downstreamsFor, seed, startTestGateway, testConfig, poll } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -46,8 +46,8 @@ describe('dashboard in headless Chromium', () => {
     await page.goto(`${gw.url}/dashboard`);
     await page.fill('#key', ADMIN_KEY);
     await page.click('#login button');
-    await expect.poll(() => page.textContent('#instance')).toBe(gw.gateway.id);
-    await expect.poll(async () => Number(await page.textContent('#version'))).toBe(gw.gateway.watcher.version);
+    await poll(() => page.textContent('#instance')).toBe(gw.gateway.id);
+    await poll(async () => Number(await page.textContent('#version'))).toBe(gw.gateway.watcher.version);
     expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
     expect(await page.textContent('#redis')).toBe('up');
   });
@@ -58,10 +58,10 @@ describe('dashboard in headless Chromium', () => {
       while (running) await call('/search');
     })();
     try {
-      await expect.poll(async () => Number(await page.getAttribute('body', 'data-last-total')), { timeout: 15_000 }).toBeGreaterThan(0);
+      await poll(async () => Number(await page.getAttribute('body', 'data-last-total'))).toBeGreaterThan(0);
       const points = Number(await page.getAttribute('body', 'data-points'));
-      await expect.poll(async () => Number(await page.getAttribute('body', 'data-points')), { timeout: 15_000 }).toBeGreaterThan(points);
-      await expect.poll(() => page.locator('#tiers tbody').textContent()).toContain('pro');
+      await poll(async () => Number(await page.getAttribute('body', 'data-points'))).toBeGreaterThan(points);
+      await poll(() => page.locator('#tiers tbody').textContent()).toContain('pro');
     } finally {
       running = false;
       await load;
@@ -69,13 +69,13 @@ describe('dashboard in headless Chromium', () => {
   });
 
   it('a rule edited on the page is the limit the next request meets', async () => {
-    await expect.poll(() => page.locator('#rule-select option').count()).toBeGreaterThan(0);
+    await poll(() => page.locator('#rule-select option').count()).toBeGreaterThan(0);
     await page.selectOption('#rule-select', 'order');
     const rule = JSON.parse(await page.inputValue('#rule-json'));
     rule.limits = [{ window: 'day', limit: 1 }];
     await page.fill('#rule-json', JSON.stringify(rule));
     await page.click('#rule-save');
-    await expect.poll(() => page.textContent('#rule-result')).toMatch(/saved as version \d+/);
+    await poll(() => page.textContent('#rule-result')).toMatch(/saved as version \d+/);
     const first = await call('/orders/1');
     expect(first.status).toBe(200);
     expect(first.headers.get('ratelimit-policy')).toContain('"order-day";q=1;w=86400');
@@ -86,7 +86,7 @@ describe('dashboard in headless Chromium', () => {
 
   it('a breaker forced open on the page shows open, and the gateway refuses with the circuit-open problem', async () => {
     await page.click('button[data-name="payments"][data-action="force-open"]');
-    await expect.poll(() => page.locator('tr[data-breaker="payments"] .state').textContent()).toContain('open (forced)');
+    await poll(() => page.locator('tr[data-breaker="payments"] .state').textContent()).toContain('open (forced)');
     const res = await call('/payments');
     expect(res.status).toBe(503);
     expect(((await res.json()) as { type: string }).type).toMatch(/circuit-open$/);
@@ -94,7 +94,7 @@ describe('dashboard in headless Chromium', () => {
 
   it('with Redis down the page keeps working and says so', async () => {
     await redis.stop();
-    await expect.poll(() => page.textContent('#redis'), { timeout: 10_000 }).toContain('DOWN');
+    await poll(() => page.textContent('#redis')).toContain('DOWN');
     expect(await page.textContent('#instance')).toBe(gw.gateway.id);
   });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import type { DownstreamProcess } from '../src/downstream';
 import { startGatewayProcess, type GatewayProcess } from '../src/processes';
-import { admin, downstreamsFor, seed, specFor, testConfig } from './helpers';
+import { admin, downstreamsFor, seed, specFor, testConfig, poll } from './helpers';
 
 let ctx: LabContext;
 let ds: DownstreamProcess[];
@@ -27,7 +27,7 @@ describe('two gateway processes', () => {
   it('1,000 concurrent requests for one key, quota 100: exactly 100 allowed, 900 refused with 429', async () => {
     const { key, version } = (await admin(gws[0]!.url)('POST', '/admin/keys', { tenant: 'race', tier: 'pro' })).body;
     // The key must be known to both before the race.
-    for (const g of gws) await expect.poll(async () => (await admin(g.url)('GET', '/admin/instances')).body.self.version).toBeGreaterThanOrEqual(version);
+    for (const g of gws) await poll(async () => (await admin(g.url)('GET', '/admin/instances')).body.self.version).toBeGreaterThanOrEqual(version);
     const search = ds.find((d) => d.name === 'search')!;
     const before = (await search.stats()).requests;
     // pro: 100 a day.
@@ -38,11 +38,11 @@ describe('two gateway processes', () => {
     expect((await search.stats()).requests - before).toBe(100);
   });
 
-  it('a rule changed through one instance is enforced by the other within a second (pub/sub)', async () => {
+  it('a rule changed through one instance is enforced by the other', async () => {
     const adm = admin(gws[0]!.url);
     const { key } = (await adm('POST', '/admin/keys', { tenant: 'reload', tier: 'pro' })).body;
     const v = (await adm('PUT', '/admin/rules/pay', { id: 'pay', method: '*', route: '/payments', limits: [{ window: 'day', limit: 1 }] })).body.version;
-    await expect.poll(async () => (await admin(gws[1]!.url)('GET', '/admin/instances')).body.self.version).toBeGreaterThanOrEqual(v);
+    await poll(async () => (await admin(gws[1]!.url)('GET', '/admin/instances')).body.self.version).toBeGreaterThanOrEqual(v);
     expect((await fetch(`${gws[1]!.url}/payments`, { headers: { 'x-api-key': key } })).status).toBe(200);
     const second = await fetch(`${gws[1]!.url}/payments`, { headers: { 'x-api-key': key } });
     expect(second.status).toBe(429);

@@ -5,7 +5,7 @@ import { waitFor } from '../../../harness/ports';
 import type { DownstreamProcess } from '../src/downstream';
 import type { RunningInstance } from '../src/instance';
 import type { PolicyStore } from '../src/store';
-import { admin, downstreamsFor, seed, startTestGateway, testConfig } from './helpers';
+import { admin, downstreamsFor, seed, startTestGateway, testConfig, poll } from './helpers';
 
 let ctx: LabContext;
 let ds: DownstreamProcess[];
@@ -105,7 +105,7 @@ describe('limits, headers and problems', () => {
 
   it('no spelling of a route escapes its rule: case, trailing slash, encoding, query, HEAD', async () => {
     const { key } = (await adm('POST', '/admin/keys', { tenant: 'spell', tier: 'pro' })).body;
-    await expect.poll(() => gw.gateway.watcher.current.keysByHash.size).toBe(3);
+    await poll(() => gw.gateway.watcher.current.keysByHash.size).toBe(3);
     const before = (await orders().stats()).requests;
     const spellings = ['/orders/1', '/ORDERS/2', '/orders/3/', '/Orders/%34', '/orders/5?x=1', '/orders/6;x', '//orders/7', '/orders/./8', '/orders/9%2F'];
     const statuses: number[] = [];
@@ -134,7 +134,7 @@ describe('breakers', () => {
   it('a failing downstream opens its breaker: distinct 503 problem with Retry-After, downstream no longer called', async () => {
     await payments().configure({ failureRate: 1 });
     for (let i = 0; i < 4; i++) expect((await get('/payments', proKey)).status).toBe(500);
-    await expect.poll(async () => (await get('/payments', proKey)).status).toBe(503);
+    await poll(async () => (await get('/payments', proKey)).status).toBe(503);
     const before = (await payments().stats()).requests;
     const res = await get('/payments', proKey);
     expect(res.status).toBe(503);
@@ -184,11 +184,11 @@ describe('admin API', () => {
   it('a per-key override replaces its tier limits; global shadow mode stops enforcing but counts', async () => {
     const { id, key } = (await adm('POST', '/admin/keys', { tenant: 'vip', tier: 'free' })).body;
     const v = (await adm('PUT', `/admin/keys/${id}/override`, { limits: [{ window: 'day', limit: 1 }] })).body.version;
-    await expect.poll(() => gw.gateway.watcher.version).toBeGreaterThanOrEqual(v);
+    await poll(() => gw.gateway.watcher.version).toBeGreaterThanOrEqual(v);
     expect((await get('/search', key)).status).toBe(200);
     expect((await get('/search', key)).status).toBe(429);
     const v2 = (await adm('PUT', '/admin/settings', { shadow: true })).body.version;
-    await expect.poll(() => gw.gateway.watcher.version).toBeGreaterThanOrEqual(v2);
+    await poll(() => gw.gateway.watcher.version).toBeGreaterThanOrEqual(v2);
     const shadowed = await get('/search', key);
     expect(shadowed.status).toBe(200);
     expect(shadowed.headers.get('ratelimit')).toBeNull();
@@ -197,7 +197,7 @@ describe('admin API', () => {
     const rates = await gw.gateway.analytics.aggregates(minute);
     expect(rates.some((a) => a.tier === 'free' && a.route === 'GET /search' && a.status === 200)).toBe(true);
     const v3 = (await adm('PUT', '/admin/settings', { shadow: false })).body.version;
-    await expect.poll(() => gw.gateway.watcher.version).toBeGreaterThanOrEqual(v3);
+    await poll(() => gw.gateway.watcher.version).toBeGreaterThanOrEqual(v3);
   });
 
   it('dry-run replays the last hour through the proposal: tightening a tier shows the denials it would add', async () => {

@@ -1,4 +1,5 @@
 // Test set-up: downstream processes, a seeded policy store and gateway instances on a test context.
+import { expect } from 'vitest';
 import type { LabContext } from '../../../harness/context';
 import type { GatewayConfigInput } from '../src/config';
 import { startDownstreams, type DownstreamProcess } from '../src/downstream';
@@ -63,4 +64,12 @@ export function admin(url: string) {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
+}
+
+/**
+ * Waits for an eventual value (a reload, a page update). Generous: it is a wait, not a timing claim —
+ * on a shared two-core machine a page or a process can be slow; the bench measures the speed.
+ */
+export function poll<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: 10_000, interval: 25 });
 }

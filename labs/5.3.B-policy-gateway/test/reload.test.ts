@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { PolicyStore } from '../src/store';
 import { PolicyWatcher } from '../src/watcher';
-import { TEST_RULES, TEST_TIERS } from './helpers';
+import { TEST_RULES, TEST_TIERS, poll } from './helpers';
 
 let ctx: LabContext;
 let store: PolicyStore;
@@ -35,7 +35,7 @@ describe('exercise 3: hot reload — pub/sub push plus a version check backstop'
     w.on('change', (s: { version: number }) => changes.push(s.version));
     const v = await store.putTier('test', { name: 'free', limits: [{ window: 'day', limit: 9 }], failMode: 'open', upgradeHint: '' });
     // The poll is a minute away: only the pub/sub message can deliver this.
-    await expect.poll(() => w.version).toBe(v);
+    await poll(() => w.version).toBe(v);
     expect(w.current.tiers.get('free')?.limits).toEqual([{ window: 'day', limit: 9 }]);
     expect(changes).toEqual([v]);
   });
@@ -43,7 +43,7 @@ describe('exercise 3: hot reload — pub/sub push plus a version check backstop'
   it('a lost message is caught by the version check', async () => {
     const w = await watcher({ pollMs: 100, channel: ctx.keys.key('policy', 'nobody-publishes-here') });
     const v = await store.putRule('test', { id: 'late', method: '*', route: '/search', cost: 2, limits: [], shadow: false });
-    await expect.poll(() => w.version).toBe(v);
+    await poll(() => w.version).toBe(v);
     expect(w.current.rules.map((r) => r.id)).toContain('late');
   });
 
@@ -58,7 +58,7 @@ describe('exercise 3: hot reload — pub/sub push plus a version check backstop'
     await w2.refresh(w.version - 1);
     expect(loads).toBe(1);
     const v = await store.putSettings('test', { shadow: false });
-    await expect.poll(() => w2.version).toBe(v);
+    await poll(() => w2.version).toBe(v);
     expect(loads).toBe(2);
   });
 });
