@@ -1,0 +1,13 @@
+-- Exercise 2: every limit that applies to one request, decided in one atomic call, all or nothing.
+-- Read src/limiter.ts (the caller) and test/decide.test.ts (what is expected).
+-- KEYS[i]  bucket i of ONE identity (all under its {hash tag}); store it as struct.pack('dd', tokens, ms)
+--          with a PX expiry for when it would be full again (a missing bucket is a full one).
+-- ARGV     per bucket: capacity, refill per second, shadow (1/0); then cost; then now in ms (optional:
+--          without it use redis.call('TIME')).
+-- 1. Refill each bucket from the time since its last update, capped at its capacity.
+-- 2. Allowed = every NON-shadow bucket holds at least `cost`.
+-- 3. Only if allowed: charge `cost` to every bucket that can pay (a shadow bucket that cannot is not
+--    charged). A refused request charges nothing.
+-- Return { allowed (1/0), now, then per bucket: remaining (floored), retry_ms (until it could pay cost;
+--   -1 never), next_ms (until one more whole token; -1 never), short (1 when it could not pay) }
+return redis.error_reply('NotImplemented: exercise 2 — write starter/decide.lua')
