@@ -178,7 +178,8 @@ async function runVitest(labs: LabEntry[], env: NodeJS.ProcessEnv, opts: { verbo
 }
 
 function implEnv(lab: LabEntry, implDir: string | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // (nothing of an outer vitest run leaks into the graded one)
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
   delete env.LAB_IMPL_STARTERS;
   delete env.LAB_IMPL_SRC;
   delete env.LAB_IMPL_DIR;

@@ -2,7 +2,7 @@
 // graded test starts (registered by the CLI, race-child.ts and test fixtures): the same rules as the
 // vitest plugin in vitest.config.ts (see impl-resolve.mjs).
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { implMapping, missingMessage, refusedMessage, resolveImpl, stubModule } from './impl-resolve.mjs';
+import { implMapping, mappingsFromEnv, missingMessage, refusedMessage, resolveImpl, stubModule } from './impl-resolve.mjs';
 import path from 'node:path';
 
 let mappings = [];
@@ -10,6 +10,8 @@ let mappings = [];
 export function initialize(data) {
   if (data?.srcDir && data?.implDir && path.resolve(data.srcDir) !== path.resolve(data.implDir)) {
     mappings = [implMapping(path.dirname(path.resolve(data.srcDir)), data.implDir)];
+  } else {
+    mappings = mappingsFromEnv();
   }
 }
 

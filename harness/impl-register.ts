@@ -7,7 +7,7 @@ import { mappingsFromEnv } from './impl-resolve.mjs';
 export async function useImplFromEnv(): Promise<boolean> {
   const mappings = mappingsFromEnv();
   if (!mappings.length) return false;
-  register(new URL('./impl-hooks.mjs', import.meta.url), { data: { srcDir: process.env.LAB_IMPL_SRC, implDir: process.env.LAB_IMPL_DIR } });
+  register(new URL('./impl-hooks.mjs', import.meta.url), { data: {} });
   await import('./impl-guard');
   return true;
 }

@@ -113,7 +113,10 @@ export function resolveImpl(specifier, importerPath, mappings) {
     }
   }
   const m = mappingFor(mappings, target);
-  if (!m) return undefined;
+  if (!m) {
+    const f = grader && specifier.startsWith('.') ? firstFile(target) : undefined;
+    return f ? { file: f } : undefined;
+  }
   const fromSrc = !inside(m.implDir, target);
   const rel = path.relative(fromSrc ? m.srcDir : m.implDir, target);
   const exercise = exerciseOf(m, rel);
