@@ -73,6 +73,37 @@ describe('resolution: the folder stands in for src/', () => {
   });
 });
 
+describe('refusal in a graded process', () => {
+  it('refuses fs reads of reference exercise files (.lua and .ts) and reads the folder\'s scripts instead', async () => {
+    const lab = findLab('5.3.4');
+    const impl = path.join(tmp, 'lua-impl');
+    mkdirSync(impl, { recursive: true });
+    writeFileSync(path.join(impl, 'release.lua'), 'return 0\n');
+    const src = (f: string) => JSON.stringify(path.join(lab.dir, 'src', f));
+    const script = [
+      `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'harness/impl-guard.ts')).href)});`,
+      "const { readFileSync } = await import('node:fs');",
+      "const luaFile = globalThis[Symbol.for('workbook.luaFile')];",
+      'const tryIt = (f) => { try { return f(); } catch (e) { return e.message; } };',
+      `console.log(JSON.stringify([`,
+      `  tryIt(() => readFileSync(${src('acquire.lua')}, 'utf8')),`,
+      `  tryIt(() => readFileSync(${src('lock.ts')}, 'utf8')),`,
+      `  tryIt(() => readFileSync(${src('lock-base.ts')}, 'utf8').length > 0),`,
+      `  tryIt(() => luaFile(${src('release.lua')})),`,
+      `  tryIt(() => luaFile(${src('acquire.lua')})),`,
+      `]));`,
+    ].join('\n');
+    const env = { ...process.env, LAB_IMPL_SRC: path.join(lab.dir, 'src'), LAB_IMPL_DIR: impl };
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env });
+    const [luaRead, tsRead, providedRead, ownScript, missingScript] = JSON.parse(stdout) as [string, string, boolean, string, string];
+    expect(luaRead).toMatch(/^refused: .*acquire\.lua/);
+    expect(tsRead).toMatch(/^refused: .*lock\.ts/);
+    expect(providedRead).toBe(true);
+    expect(ownScript).toBe(path.join(impl, 'release.lua'));
+    expect(missingScript).toMatch(/^missing file acquire\.lua/);
+  }, 60_000);
+});
+
 describe('scoring: exercise groups only, in order; checks apart', () => {
   it('scores exercise groups, keeps other groups as checks, and counts a file that fails to load', () => {
     const dir = path.join(tmp, 'scored');
