@@ -55,7 +55,7 @@ program
       const implDir = implDirFor(lab.dir, impl);
       process.env.LAB_IMPL_SRC = path.join(lab.dir, 'src');
       process.env.LAB_IMPL_DIR = implDir;
-      await useImplFromEnv();
+      useImplFromEnv();
       console.log(pc.dim(`running ${lab.id} on the implementation in ${path.relative(process.cwd(), implDir) || '.'}`));
     }
     const def = await loadLab(lab);

@@ -8,12 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { implFileFor, mappingsFromEnv, refusedMessage } from './impl-resolve.mjs';
 
-const mappings = mappingsFromEnv();
-const refused = new Set(mappings.flatMap((m) => [...m.refused]));
 const marker = Symbol.for('workbook.implGuard');
+const refused = new Set<string>();
 
 function check(p: unknown): void {
-  if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p)) return;
+  if (!refused.size || (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p))) return;
   let file = p instanceof URL ? fileURLToPath(p) : p.toString();
   file = path.resolve(file);
   try {
@@ -34,9 +33,14 @@ function guard(obj: Record<string, unknown>, name: string): void {
   };
 }
 
-const g = globalThis as Record<symbol, unknown>;
-if (mappings.length) g[Symbol.for('workbook.luaFile')] = (p: string) => implFileFor(p, mappings);
-if (refused.size && !g[marker]) {
+/** Installs the lua-file hook and the fs guard for the swap the environment names (idempotent). */
+export function installImplGuard(): void {
+  const mappings = mappingsFromEnv();
+  if (!mappings.length) return;
+  const g = globalThis as Record<symbol, unknown>;
+  g[Symbol.for('workbook.luaFile')] = (p: string) => implFileFor(p, mappings);
+  for (const m of mappings) for (const f of m.refused) refused.add(f);
+  if (g[marker]) return;
   g[marker] = true;
   const f = fs as unknown as Record<string, unknown>;
   for (const name of ['readFileSync', 'readFile', 'openSync', 'open', 'createReadStream', 'copyFileSync', 'copyFile', 'cpSync']) guard(f, name);
@@ -44,3 +48,6 @@ if (refused.size && !g[marker]) {
   for (const name of ['readFile', 'open', 'copyFile', 'cp']) guard(p, name);
   syncBuiltinESMExports();
 }
+
+// As a vitest setup file it installs itself.
+installImplGuard();

@@ -5,7 +5,7 @@ import { runActors, type RaceActor } from './race';
 
 // Learner mode (`npm run grade <id> -- --impl …`) swaps the lab's src/ in worker processes too, not only
 // in the vitest process, so a multi-process test grades the implementation under test.
-await useImplFromEnv();
+useImplFromEnv();
 
 interface StartMessage {
   type: 'start';

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { useImplFromEnv } from '../../../harness/impl-register';
 
 // Learner mode swaps the lab's src/ here too, so the crash test grades the implementation under test.
-await useImplFromEnv();
+useImplFromEnv();
 
 export interface FlusherChildArgs {
   redisUrl: string;
