@@ -161,9 +161,22 @@ async function runVitest(labs: LabEntry[], env: NodeJS.ProcessEnv, opts: { verbo
           }
         }, opts.timeLimitS * 1000)
       : undefined;
+    // The run has its own process group (so a time limit stops its workers too): take it down with us.
+    const stop = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     child.once('error', reject);
     child.once('exit', () => {
       clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       resolve(killed);
     });
   });
