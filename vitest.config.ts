@@ -1,27 +1,41 @@
+import path from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
-import { resolveImpl } from './harness/impl-resolve.mjs';
+import { mappingsFromEnv, missingMessage, refusedMessage, resolveImpl, stubModule } from './harness/impl-resolve.mjs';
 
-// Learner mode for grading: `npm run grade <id> -- --impl starter|PATH` sets these two variables, and
-// every import of the lab's src/ is answered from the implementation folder instead.
-function implSwap(): Plugin | undefined {
-  const srcDir = process.env.LAB_IMPL_SRC;
-  const implDir = process.env.LAB_IMPL_DIR;
-  if (!srcDir || !implDir) return undefined;
+// Learner mode for grading: `npm run grade <id> -- --impl starter|PATH` sets LAB_IMPL_SRC and
+// LAB_IMPL_DIR (or LAB_IMPL_STARTERS for every lab on its starter), and the implementation folder
+// stands in for the lab's src/ by the rules of harness/impl-resolve.mjs.
+const mappings = mappingsFromEnv();
+const STUB = '\0workbook-impl-stub:';
+
+function implSwap(): Plugin {
   return {
     name: 'workbook-impl-swap',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (!importer) return null;
-      return resolveImpl(source, importer.split('?')[0]!, { srcDir, implDir }) ?? null;
+      if (!importer || importer.startsWith('\0')) return null;
+      const found = resolveImpl(source, importer.split('?')[0]!, mappings);
+      if (!found) return null;
+      if ('file' in found) return found.file;
+      const [ref, message] = 'missing' in found
+        ? [found.reference, missingMessage(found.missing, found.implDir)]
+        : [found.refused, refusedMessage(found.refused, found.importer)];
+      return STUB + JSON.stringify({ ref, message });
+    },
+    load(id) {
+      if (!id.startsWith(STUB)) return null;
+      const { ref, message } = JSON.parse(id.slice(STUB.length)) as { ref: string; message: string };
+      return stubModule(ref, message);
     },
   };
 }
 
 export default defineConfig({
-  plugins: [implSwap()].filter((p): p is Plugin => Boolean(p)),
+  plugins: mappings.length ? [implSwap()] : [],
   test: {
     include: ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/**/*.test.ts', 'shared/test/**/*.test.ts'],
     globalSetup: ['./harness/test/global-setup.ts'],
+    setupFiles: mappings.length ? ['./harness/impl-guard.ts'] : [],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Test files wait on Redis and Postgres far more than on the CPU, so run more than one per core.

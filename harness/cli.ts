@@ -1,17 +1,16 @@
 // The workbook's one entry point: npm run lab | bench | report | grade | services | new-lab.
 import './color-env'; // first: settles NO_COLOR before any colour library loads
 import { Command } from 'commander';
-import { register } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { AppError, NotImplementedError } from '../shared/errors';
 import { runBench } from './bench';
 import { createContext } from './context';
 import { servicesFor } from './define-lab';
-import { runGrade } from './grade';
+import { DEFAULT_TIME_LIMIT_S, runGrade } from './grade';
 import { ImplNotFoundError, implDirFor } from './impl-resolve.mjs';
+import { useImplFromEnv } from './impl-register';
 import { labSchema } from './lab-schema';
 import { checkLabArgs, labUsage } from './lab-usage';
 import { discoverLabs, findLab, loadLab, UnknownLabError, type LabEntry } from './labs';
@@ -58,7 +57,9 @@ program
     const { impl, rest } = takeImpl(args);
     if (impl) {
       const implDir = implDirFor(lab.dir, impl);
-      register(pathToFileURL(path.join(import.meta.dirname, 'impl-hooks.mjs')), { data: { srcDir: path.join(lab.dir, 'src'), implDir } });
+      process.env.LAB_IMPL_SRC = path.join(lab.dir, 'src');
+      process.env.LAB_IMPL_DIR = implDir;
+      useImplFromEnv();
       console.log(pc.dim(`running ${lab.id} on the implementation in ${path.relative(process.cwd(), implDir) || '.'}`));
     }
     const def = await loadLab(lab);
@@ -118,13 +119,18 @@ program
 
 program
   .command('grade')
-  .description('run the suites and print passed/total per lab (and per exercise); writes grade.json')
+  .description('score the exercises of a lab (or of every lab) and write grade.json + grade.csv; exit 0 all pass, 1 some fail, 2 usage error')
   .argument('[id]', 'one lab (required with --impl)')
-  .option('--impl <impl>', 'grade "starter" or a path to a learner\'s implementation of the lab\'s src/')
-  .option('--out <file>', 'where to write the JSON result', 'grade.json')
-  .action(async (id: string | undefined, opts: { impl?: string; out: string }) => {
+  .option('--impl <impl>', 'grade "starter", a folder standing in for the lab\'s src/, or a class: \'submissions/*\' or a folder of folders')
+  .option('--out <file>', 'where to write the JSON result (the CSV goes beside it)', 'grade.json')
+  .option('--time-limit <seconds>', 'per-submission time limit; a submission still running is marked timeout', String(DEFAULT_TIME_LIMIT_S))
+  .option('--exercises-only', 'run only the exercise groups (faster; checks are not run)')
+  .option('--verbose', 'show the test runner\'s output')
+  .action(async (id: string | undefined, opts: { impl?: string; out: string; timeLimit: string; exercisesOnly?: boolean; verbose?: boolean }) => {
     if (opts.impl && !id) throw new UsageError('--impl grades one lab: give its id, e.g. npm run grade 5.1.1 -- --impl starter');
-    process.exitCode = await runGrade({ lab: id ? findLab(id) : undefined, impl: opts.impl, out: opts.out });
+    const timeLimit = Number(opts.timeLimit);
+    if (!Number.isFinite(timeLimit) || timeLimit <= 0) throw new UsageError(`--time-limit must be a number of seconds, got "${opts.timeLimit}"`);
+    process.exitCode = await runGrade({ lab: id ? findLab(id) : undefined, impl: opts.impl, out: opts.out, timeLimit, exercisesOnly: opts.exercisesOnly, verbose: opts.verbose });
   });
 
 program

@@ -1,13 +1,11 @@
 // A worker process of the race runner: loads the actor module, sets up, reports ready, waits for
 // "go", runs its share of actors and sends back their outcomes.
-import { register } from 'node:module';
+import { useImplFromEnv } from './impl-register';
 import { runActors, type RaceActor } from './race';
 
 // Learner mode (`npm run grade <id> -- --impl …`) swaps the lab's src/ in worker processes too, not only
 // in the vitest process, so a multi-process test grades the implementation under test.
-if (process.env.LAB_IMPL_SRC && process.env.LAB_IMPL_DIR) {
-  register(new URL('./impl-hooks.mjs', import.meta.url), { data: { srcDir: process.env.LAB_IMPL_SRC, implDir: process.env.LAB_IMPL_DIR } });
-}
+useImplFromEnv();
 
 interface StartMessage {
   type: 'start';

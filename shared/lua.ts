@@ -3,14 +3,23 @@
 // which lets Redis Cluster route the script; it runs there only if all its keys hash to one slot (share
 // a {hash tag}). A lab that claims a script is cluster-safe proves it with a test on harness/cluster.ts.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 
 const sources = new Map<string, string>();
 
+// Learner mode: the harness installs this hook while a lab runs or is graded on another
+// implementation, so an exercise script is read from that folder, never from the lab's src/.
+const LUA_FILE_HOOK = Symbol.for('workbook.luaFile');
+function scriptPath(file: URL): string | URL {
+  const hook = (globalThis as Record<symbol, unknown>)[LUA_FILE_HOOK] as ((p: string) => string) | undefined;
+  return hook ? hook(fileURLToPath(file)) : file;
+}
+
 function source(file: URL): string {
   let text = sources.get(file.href);
   if (text === undefined) {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(scriptPath(file), 'utf8');
     sources.set(file.href, text);
   }
   return text;

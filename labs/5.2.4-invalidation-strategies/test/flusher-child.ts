@@ -4,13 +4,11 @@
 //   after-commit — the transaction committed, the XACK not sent yet
 // It reports { type: 'paused' } when frozen, { type: 'finished' } if it never reached that point, or
 // { type: 'error', message } (e.g. an unfinished exercise).
-import { register } from 'node:module';
 import pg from 'pg';
+import { useImplFromEnv } from '../../../harness/impl-register';
 
 // Learner mode swaps the lab's src/ here too, so the crash test grades the implementation under test.
-if (process.env.LAB_IMPL_SRC && process.env.LAB_IMPL_DIR) {
-  register(new URL('../../../harness/impl-hooks.mjs', import.meta.url), { data: { srcDir: process.env.LAB_IMPL_SRC, implDir: process.env.LAB_IMPL_DIR } });
-}
+useImplFromEnv();
 
 export interface FlusherChildArgs {
   redisUrl: string;

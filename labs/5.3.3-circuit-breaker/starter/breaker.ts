@@ -1,5 +1,5 @@
 // Starter for lab 5.3.3: the shared breaker's four lesson methods, left for you. The script
-// (read src/breaker.lua first), its caller this.run(op, text, num), the local view, call(), fallbacks,
+// (breaker.lua beside this file: finish its admit and record ops), its caller this.run(op, text, num), the local view, call(), fallbacks,
 // the switch to in-process counters and alerting are in src/breaker-base.ts.
 // Grade your progress with: npm run grade 5.3.3 -- --impl starter
 import type { Redis } from 'ioredis';

@@ -1,5 +1,5 @@
 // Starter for lab 5.3.4: the lock's three Redis operations, left for you. Keys, scripts (read
-// src/acquire.lua, src/release.lua, src/extend.lua), retries and leases are in src/lock-base.ts.
+// and finish acquire.lua, release.lua, extend.lua beside this file), retries and leases are in src/lock-base.ts.
 // Grade your progress with: npm run grade 5.3.4 -- --impl starter
 import { NotImplementedError } from '../../../shared/errors';
 import { LockBase } from '../src/lock-base';
