@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { mappingsFromEnv, missingMessage, refusedMessage, resolveImpl, stubModule } from './harness/impl-resolve.mjs';
@@ -30,10 +31,33 @@ function implSwap(): Plugin {
   };
 }
 
+const TEST_ROOTS = ['labs', 'capstone', 'harness/test', 'shared/test'];
+const include = ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/**/*.test.ts', 'shared/test/**/*.test.ts'];
+
+/**
+ * Test files that run an outage drill. They assert "every request answered within 1 s", a bound a
+ * starved CPU can break on its own, so they run after the rest of the suite, one file at a time.
+ */
+function drillFiles(): string[] {
+  const root = import.meta.dirname;
+  return TEST_ROOTS.flatMap((dir) => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(path.join(root, dir), { recursive: true }) as string[];
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => n.endsWith('.test.ts') && !n.includes('node_modules'))
+      .map((n) => path.join(dir, n))
+      .filter((f) => readFileSync(path.join(root, f), 'utf8').includes('runOutageDrill('));
+  });
+}
+const drills = drillFiles();
+
 export default defineConfig({
   plugins: mappings.length ? [implSwap()] : [],
   test: {
-    include: ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/**/*.test.ts', 'shared/test/**/*.test.ts'],
     globalSetup: ['./harness/test/global-setup.ts'],
     setupFiles: mappings.length ? ['./harness/impl-guard.ts'] : [],
     testTimeout: 30_000,
@@ -41,5 +65,9 @@ export default defineConfig({
     // Test files wait on Redis and Postgres far more than on the CPU, so run more than one per core.
     maxWorkers: 4,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'suite', include, exclude: drills, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'outage drills', include: drills, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
