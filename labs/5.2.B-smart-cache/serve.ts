@@ -10,8 +10,9 @@ import { seed } from './src/service/db';
 export async function serveService(ctx: LabContext): Promise<ServeResult> {
   await seed(ctx.pg);
   const url = ctx.services.redis.url;
-  const redis = createCacheRedis(url);
-  const subscriber = createCacheSubscriber(url);
+  // The shared serving client (shared/redis-client.ts) with the cache's command timeout; one log line per state change.
+  const redis = createCacheRedis(url, { log: ctx.log });
+  const subscriber = createCacheSubscriber(url, { log: ctx.log });
   const adminKey = process.env.CACHE_ADMIN_KEY ?? 'dev-admin-key';
   const svc = await createService({
     pg: ctx.pg,
