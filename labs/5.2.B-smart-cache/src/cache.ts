@@ -355,7 +355,9 @@ export class SmartCache {
 
   /** Across processes: only the lock holder calls the loader; the others wait for its result. */
   private async loadClusterWide<T>(ns: string, k: string, loader: Loader<T>, opts?: CallOptions): Promise<Entry> {
-    if (!this.lock || this.breaker.isOpen) return this.runLoader(ns, k, loader, opts);
+    // While Redis is failing (open, or the last call failed), a lock attempt would only add a timeout
+    // to this request: load without it (the single-flight in this process still holds).
+    if (!this.lock || this.breaker.isOpen || this.breaker.suspect) return this.runLoader(ns, k, loader, opts);
     const lockKey = this.keys.lock(ns, k);
     let token = await this.tryLock(lockKey);
     if (token === undefined) return this.runLoader(ns, k, loader, opts); // Redis failed: just load

@@ -11,7 +11,7 @@ import type { CacheRedisOptions } from '../src/redis-client';
 import { counting } from './helpers';
 
 // The ACL the README tells operators to give the cache's user (its key base here is `fx`).
-const CACHE_ACL = ['resetchannels', '~fx:*', '&fx:*', '+@read', '+@write', '+@keyspace', '+@pubsub', '+@scripting', '+ping', '+info'];
+const CACHE_ACL = ['resetchannels', '~fx:*', '&fx:*', '+@read', '+@write', '+@keyspace', '+@pubsub', '+@scripting', '+ping', '+info', '+time'];
 const cacheUser = ['--user', 'cacheuser', 'on', '>s3cret', ...CACHE_ACL];
 
 let server: ManagedRedis;
