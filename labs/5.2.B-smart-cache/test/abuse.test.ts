@@ -1,5 +1,6 @@
 // The service as an attacker would try it: variants that should not exist, growth that should be
 // bounded, private data that should not be served to anyone or cached shared.
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { waitFor } from '../../../harness/ports';
@@ -132,6 +133,11 @@ describe('private data (issue 12)', () => {
       const type = await ctx.redis.type(k);
       if (type === 'string') expect(await ctx.redis.get(k)).not.toContain('@example.com');
     }
+  });
+
+  it('a JWT without exp is refused', async () => {
+    const forever = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').sign(secret);
+    expect((await get('/users/1', { authorization: `Bearer ${forever}` })).status).toBe(401);
   });
 
   it('a price change needs an admin', async () => {
