@@ -10,9 +10,12 @@ import { seed } from './src/service/db';
 export async function serveService(ctx: LabContext): Promise<ServeResult> {
   await seed(ctx.pg);
   const url = ctx.services.redis.url;
-  const redis = createCacheRedis(url);
-  const subscriber = createCacheSubscriber(url);
+  // The shared serving client (shared/redis-client.ts) with the cache's command timeout; one log line per state change.
+  const redis = createCacheRedis(url, { log: ctx.log });
+  const subscriber = createCacheSubscriber(url, { log: ctx.log });
   const adminKey = process.env.CACHE_ADMIN_KEY ?? 'dev-admin-key';
+  const devSecrets = [!process.env.CACHE_ADMIN_KEY && 'CACHE_ADMIN_KEY', !process.env.CACHE_JWT_SECRET && 'CACHE_JWT_SECRET'].filter(Boolean);
+  if (devSecrets.length) ctx.log.warn(`development secrets in use: set ${devSecrets.join(' and ')} for anything but a local try-out`);
   const svc = await createService({
     pg: ctx.pg,
     redis,
@@ -21,7 +24,7 @@ export async function serveService(ctx: LabContext): Promise<ServeResult> {
     auth: { apiKeys: { [adminKey]: 'admin' }, jwtSecret: new TextEncoder().encode(process.env.CACHE_JWT_SECRET ?? 'dev-only-secret-change-me-32-bytes!') },
   });
   const warmed = await svc.warm();
-  ctx.log.info(`warmed ${warmed.ok} products (${warmed.failed} failed); admin routes: curl -H 'X-API-Key: ${adminKey}' localhost:PORT/cache/stats`);
+  ctx.log.info(`warmed ${warmed.ok} products (${warmed.failed} failed); admin routes: curl -H 'X-API-Key: ${process.env.CACHE_ADMIN_KEY ? '$CACHE_ADMIN_KEY' : adminKey}' localhost:PORT/cache/stats`);
   return {
     app: svc.app,
     async close() {

@@ -33,6 +33,11 @@ export class Breaker {
     return this.current === 'open';
   }
 
+  /** The last call failed (and none has succeeded since): Redis may be stalling, the breaker not open yet. */
+  get suspect(): boolean {
+    return this.failures > 0;
+  }
+
   /** Runs `fn` unless open; counts its failure. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.current === 'open') throw new CacheUnavailableError();

@@ -12,6 +12,7 @@ import { rethrowIfUnfinished } from './errors';
 import { resolveStale } from './grace';
 import { checkNamespace, checkPattern, keyspace, sanitizeKey, type Keyspace } from './keys';
 import { createStampedeLock, type StampedeLock } from './lock';
+import { checkTagCount } from './tag-write';
 import { waitForFill } from './lock-wait';
 import { redact } from './redact';
 import { createCacheRedis, createCacheSubscriber, whenReady, type CacheRedisOptions } from './redis-client';
@@ -44,8 +45,14 @@ export interface CacheOptions {
   now?: () => number;
   /** How long the stampede lock lives if its holder dies (ms, default 5000). */
   lockTtlMs?: number;
-  /** How long a waiter waits for another process's loader before loading itself (ms, default lockTtlMs). */
+  /**
+   * How long a waiter waits for another process's loader before loading itself (ms, default 500, at
+   * most lockTtlMs). It bounds what a lock nobody will release (a holder that died, a SET Redis ran
+   * after the client gave up) costs a request; past it each process loads once (single-flight).
+   */
   lockWaitMs?: number;
+  /** Most live entries one tag set may hold (default 10,000); a write that would pass it is not stored in Redis. */
+  maxTagMembers?: number;
   breaker?: { failureThreshold?: number; probeIntervalMs?: number };
   /** After a background refresh fails, wait this long before trying again (ms, default 1000). */
   refreshBackoffMs?: number;
@@ -111,7 +118,7 @@ export class SmartCache {
     this.stats = new CacheStats({ registry: o.registry, breakerState: () => (redis ? this.breaker.state : 'none') });
     if (o.l1 !== false) this.l1 = new MemoryTier({ ...o.l1, now: this.now });
     if (redis && o.l2 !== false) {
-      this.l2 = new RedisTier({ redis, keys: this.keys, serializer: this.serializer, breaker: this.breaker, stats: this.stats, now: this.now });
+      this.l2 = new RedisTier({ redis, keys: this.keys, serializer: this.serializer, breaker: this.breaker, stats: this.stats, now: this.now, maxTagMembers: o.maxTagMembers });
       this.lock = createStampedeLock(redis, this.breaker, o.lockTtlMs ?? 5000);
     }
     if (redis && o.subscriber) {
@@ -314,16 +321,16 @@ export class SmartCache {
     );
   }
 
-  /** Redis reachability and round trip, and the breaker's state. */
-  async health(): Promise<{ status: 'up' | 'down' | 'l1-only'; latencyMs?: number; breaker: string; error?: string }> {
+  /** Redis reachability and round trip, and the breaker's state; never the driver's error text. */
+  async health(): Promise<{ status: 'up' | 'down' | 'l1-only'; latencyMs?: number; breaker: string }> {
     const redis = this.o.redis;
     if (!redis) return { status: 'l1-only', breaker: 'none' };
     const t0 = performance.now();
     try {
       await redis.ping();
       return { status: 'up', latencyMs: Math.round((performance.now() - t0) * 1000) / 1000, breaker: this.breaker.state };
-    } catch (err) {
-      return { status: 'down', breaker: this.breaker.state, error: (err as Error).message };
+    } catch {
+      return { status: 'down', breaker: this.breaker.state };
     }
   }
 
@@ -348,13 +355,15 @@ export class SmartCache {
 
   /** Across processes: only the lock holder calls the loader; the others wait for its result. */
   private async loadClusterWide<T>(ns: string, k: string, loader: Loader<T>, opts?: CallOptions): Promise<Entry> {
-    if (!this.lock || this.breaker.isOpen) return this.runLoader(ns, k, loader, opts);
+    // While Redis is failing (open, or the last call failed), a lock attempt would only add a timeout
+    // to this request: load without it (the single-flight in this process still holds).
+    if (!this.lock || this.breaker.isOpen || this.breaker.suspect) return this.runLoader(ns, k, loader, opts);
     const lockKey = this.keys.lock(ns, k);
     let token = await this.tryLock(lockKey);
     if (token === undefined) return this.runLoader(ns, k, loader, opts); // Redis failed: just load
     if (token === null) {
       const t0 = performance.now();
-      const waitMs = this.o.lockWaitMs ?? this.o.lockTtlMs ?? 5000;
+      const waitMs = Math.min(this.o.lockWaitMs ?? 500, this.o.lockTtlMs ?? 5000);
       const out = await waitForFill({
         read: async () => {
           const e = await this.l2Get(ns, k);
@@ -435,6 +444,7 @@ export class SmartCache {
   private async store<T>(ns: string, k: string, value: T, opts?: CallOptions): Promise<Entry> {
     const fields = opts?.sensitive?.length ? new Set([...this.sensitive, ...opts.sensitive]) : this.sensitive;
     const tags = (opts?.tags ?? []).map((t) => sanitizeKey(t, 'tag'));
+    checkTagCount(tags);
     const entry = makeEntry(redact(value, fields), opts?.ttl ?? this.d.ttl, opts?.grace ?? this.d.grace, tags, this.now());
     // undefined means "nothing there": returned, never cached.
     if (value === undefined) return entry;
@@ -447,8 +457,10 @@ export class SmartCache {
     }
     this.l1?.set(ns, k, entry, encoded);
     if (this.l2) {
-      const ok = await this.l2Do('l2_set', (l2) => l2.set(ns, k, entry, encoded).then(() => true), false);
+      // true: written; false: a full tag set refused it; null: Redis failed (counted as l2_set).
+      const ok = await this.l2Do<boolean | null>('l2_set', (l2) => l2.set(ns, k, entry, encoded), null);
       if (ok) this.bus?.publish({ t: 'set', ns, key: k });
+      else if (ok === false) this.stats.error('tag_set_full');
     } else this.bus?.publish({ t: 'set', ns, key: k });
     return entry;
   }

@@ -60,7 +60,8 @@ export function keyspace(base: string): Keyspace {
       const i = rest.indexOf(':');
       return i < 0 ? undefined : { ns: rest.slice(0, i), key: rest.slice(i + 1) };
     },
-    tag: (tag) => `${base}:t:${tag}`,
+    // The tag in braces: the tag set and its detached twin (tag-detach.ts) share a hash slot.
+    tag: (tag) => `${base}:t:{${tag}}`,
     lock: (ns, key) => `${base}:l:${ns}:${key}`,
     channel: `${base}:bus`,
   };

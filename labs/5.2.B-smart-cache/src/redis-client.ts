@@ -1,8 +1,10 @@
-// The Redis connections a cache should use: every command has a timeout, nothing queues while the
-// server is away (a request must not wait for a reconnect), and retries are few. The URL carries the
-// rest: `redis://user:password@host:6379/0` authenticates with an ACL user (AUTH user pass), and
+// The Redis connections a cache should use: the project's one serving client (shared/redis-client.ts):
+// every command has a timeout, nothing queues while the server is away (a request must not wait for a
+// reconnect), reconnects back off to at most 1 s, and each state change is logged once. The URL carries
+// the rest: `redis://user:password@host:6379/0` authenticates with an ACL user (AUTH user pass), and
 // `rediss://…` turns on TLS — ioredis reads both from the URL.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { createServingRedis, servingRedisOptions, type ServingRedisOptions } from '../../../shared/redis-client';
 
 export interface CacheRedisOptions {
   /** Per-command timeout (default 250 ms): an L2 read that takes longer is a miss, not a wait. */
@@ -10,32 +12,26 @@ export interface CacheRedisOptions {
   connectTimeoutMs?: number;
   /** Extra ioredis options (e.g. `tls: { ca }` for a private CA). */
   extra?: RedisOptions;
+  /** One line per state change (down, back); silent without it. */
+  log?: ServingRedisOptions['log'];
 }
 
+/** The serving options with the cache's shorter command timeout (a GET and a lock SET fit 1 s twice over). */
 export function cacheRedisOptions(opts: CacheRedisOptions = {}): RedisOptions {
-  return {
-    commandTimeout: opts.commandTimeoutMs ?? 250,
-    connectTimeout: opts.connectTimeoutMs ?? 1000,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    // Reconnect quickly and keep trying: the breaker's probe notices when it is back.
-    retryStrategy: (times) => Math.min(50 * 2 ** times, 500),
-    ...opts.extra,
-  };
+  return servingRedisOptions({ commandTimeout: opts.commandTimeoutMs ?? 250, connectTimeout: opts.connectTimeoutMs ?? 1000, ...opts.extra });
 }
 
 /** The command connection (L2 reads/writes, locks, bus publishes). */
 export function createCacheRedis(url: string, opts: CacheRedisOptions = {}): Redis {
-  const r = new Redis(url, cacheRedisOptions(opts));
-  r.on('error', () => {}); // failures are handled per command; this only silences the event
-  return r;
+  return createServingRedis(url, { ...cacheRedisOptions(opts), log: opts.log, name: 'cache' });
 }
 
-/** The bus subscriber: a dedicated connection (SUBSCRIBE takes it over); it queues its own SUBSCRIBE. */
+/**
+ * The bus subscriber: a dedicated connection (SUBSCRIBE takes it over). It is never on a request's
+ * path, so it queues its own SUBSCRIBE while connecting and has no command timeout.
+ */
 export function createCacheSubscriber(url: string, opts: CacheRedisOptions = {}): Redis {
-  const r = new Redis(url, { ...cacheRedisOptions(opts), enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-  r.on('error', () => {});
-  return r;
+  return createServingRedis(url, { ...cacheRedisOptions(opts), enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, log: opts.log, name: 'cache-bus' });
 }
 
 /**

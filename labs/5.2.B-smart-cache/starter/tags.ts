@@ -1,18 +1,12 @@
-// Starter — exercise 3: tag invalidation. indexTags (writing the tag sets) is given.
+// Starter — exercise 3: tag invalidation. Writing the tag sets is given (src/tag-write.ts: the value and
+// its tag sets in one Lua script), and so is detaching a tag set (src/tag-detach.ts).
 import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
-import { luaCommand } from '../../../shared/lua';
 
-const TAG_INDEX = new URL('../src/tag-index.lua', import.meta.url);
-
-/** Records `dataKey` under each tag key. */
-export function indexTags(redis: Redis, tagKeys: string[], dataKey: string, lifetimeMs: number): Promise<unknown> {
-  const add = luaCommand<number>(redis, 'sc_tagIndex', TAG_INDEX, 1);
-  return Promise.all(tagKeys.map((t) => add([t], [dataKey, Math.max(1, Math.ceil(lifetimeMs))])));
-}
-
-/** Deletes every data key listed in the tag sets, then the sets; returns how many data keys went. */
+/** Deletes every data key listed in the tag sets; returns how many data keys went. */
 export async function invalidateTags(_redis: Redis, _tagKeys: string[], _batch = 500): Promise<number> {
-  // For each tag set: SSCAN it in batches (COUNT batch) and UNLINK the members found; then UNLINK the set.
-  throw new NotImplementedError('exercise 3: invalidate by tag (SSCAN the tag set in batches, UNLINK members, then the set)');
+  // For each tag key: detachTag(redis, tagKey) (from '../src/tag-detach') moves the live set aside and
+  // gives its key; then, until it is empty: ZRANGE detached 0 batch-1 → UNLINK those data keys → ZREM
+  // them from the detached set (after the UNLINK: a failure half-way then loses nothing).
+  throw new NotImplementedError('exercise 3: invalidate by tag (detach the tag set, then ZRANGE in batches, UNLINK the members, ZREM them)');
 }

@@ -48,18 +48,19 @@ describe('exercise 3: tag invalidation', () => {
     await cache.set('p:1', 'one', { tags: ['product:1', 'products'] });
     await cache.set('p:2', 'two', { tags: ['product:2', 'products'] });
     await cache.set('c:1', 'cat', { tags: ['categories'] });
-    expect(await ctx.redis.smembers(cache.keys.tag('products'))).toHaveLength(2);
+    expect(await ctx.redis.zcard(cache.keys.tag('products'))).toBe(2);
     expect(await cache.invalidateTags(['products'])).toBe(2);
     expect(await cache.get('p:1')).toBeUndefined();
     expect(await cache.get('p:2')).toBeUndefined();
     expect(await cache.get('c:1')).toBe('cat');
     expect(await ctx.redis.exists(cache.keys.tag('products'))).toBe(0);
+    expect(await ctx.redis.zcard(`${cache.keys.tag('products')}:detached`)).toBe(0);
   });
 
   it('handles tag sets larger than one SSCAN batch', async () => {
     const cache = await makeCache(ctx, { l1: false });
     for (let i = 0; i < 1200; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => cache.set(`many:${i + j}`, i + j, { tags: ['bulk'] })));
-    expect(await ctx.redis.scard(cache.keys.tag('bulk'))).toBe(1200);
+    expect(await ctx.redis.zcard(cache.keys.tag('bulk'))).toBe(1200);
     expect(await cache.invalidateTags(['bulk'])).toBe(1200);
     expect(await ctx.redis.exists(...Array.from({ length: 1200 }, (_, i) => cache.keys.data('default', `many:${i}`)))).toBe(0);
   });

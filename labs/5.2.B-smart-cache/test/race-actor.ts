@@ -14,7 +14,7 @@ interface Args {
 
 export default defineRaceActor<Args, { cache: SmartCache; counter: Redis }, string>({
   async setup(args) {
-    const cache = await connectSmartCache(args.redisUrl, { keyBase: args.keyBase, ttl: 60_000, redisOptions: { commandTimeoutMs: 2000 } });
+    const cache = await connectSmartCache(args.redisUrl, { keyBase: args.keyBase, ttl: 60_000, lockWaitMs: 10_000, redisOptions: { commandTimeoutMs: 2000 } });
     return { cache, counter: new Redis(args.redisUrl) };
   },
   async act({ cache, counter }, _i, args) {

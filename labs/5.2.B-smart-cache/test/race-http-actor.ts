@@ -29,7 +29,7 @@ interface State {
 export default defineRaceActor<Args, State, string>({
   async setup(args) {
     // A long lock: the holder waits for every arrival, which can take a while on a loaded machine.
-    const cache = await connectSmartCache(args.redisUrl, { keyBase: args.keyBase, lockTtlMs: 20_000, redisOptions: { commandTimeoutMs: 2000 } });
+    const cache = await connectSmartCache(args.redisUrl, { keyBase: args.keyBase, lockTtlMs: 20_000, lockWaitMs: 20_000, redisOptions: { commandTimeoutMs: 2000 } });
     const counter = new Redis(args.redisUrl);
     const app = express();
     app.use((_req, _res, next) => void counter.incr(args.arrivedKey).then(() => next(), next));

@@ -10,8 +10,9 @@ useTestContext((c) => (ctx = c));
 describe('exercise 2: cross-process stampede protection', () => {
   it('two instances, one cold key: the loader runs once, the other instance waits for it', async () => {
     const base = ctx.keys.key('sc-st');
-    const a = await makeCache(ctx, { base });
-    const b = await makeCache(ctx, { base });
+    // A long wait: this test is about waiting for the holder, however slow the machine is today.
+    const a = await makeCache(ctx, { base, lockWaitMs: 30_000 });
+    const b = await makeCache(ctx, { base, lockWaitMs: 30_000 });
     const key = uniqueKey();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

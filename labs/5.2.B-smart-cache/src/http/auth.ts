@@ -11,21 +11,38 @@ export interface AuthConfig {
   jwtSecret: Uint8Array;
 }
 
-export async function roleOf(headers: { authorization?: string; 'x-api-key'?: string | string[] }, auth: AuthConfig): Promise<string> {
+/** Who is calling: a role, and for a JWT its subject (a user id for user tokens). */
+export interface Identity {
+  role: string;
+  sub?: string;
+}
+
+/** The caller's identity; throws UnauthorizedError for missing or bad credentials. */
+export async function identityOf(headers: { authorization?: string; 'x-api-key'?: string | string[] }, auth: AuthConfig): Promise<Identity> {
   const apiKey = headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {
     const role = Object.hasOwn(auth.apiKeys, apiKey) ? auth.apiKeys[apiKey] : undefined;
     if (!role) throw new UnauthorizedError('unknown API key');
-    return role;
+    return { role };
   }
   const bearer = headers.authorization?.match(/^Bearer (.+)$/i)?.[1];
   if (!bearer) throw new UnauthorizedError('send X-API-Key or Authorization: Bearer <jwt>');
   try {
-    const { payload } = await jwtVerify(bearer, auth.jwtSecret, { algorithms: ['HS256'] });
-    return typeof payload.role === 'string' ? payload.role : 'none';
+    // `exp` is required: a token that never expires is not accepted.
+    const { payload } = await jwtVerify(bearer, auth.jwtSecret, { algorithms: ['HS256'], requiredClaims: ['exp'] });
+    return { role: typeof payload.role === 'string' ? payload.role : 'none', sub: payload.sub };
   } catch {
     throw new UnauthorizedError('invalid or expired token');
   }
+}
+
+export async function roleOf(headers: { authorization?: string; 'x-api-key'?: string | string[] }, auth: AuthConfig): Promise<string> {
+  return (await identityOf(headers, auth)).role;
+}
+
+/** True when the request carries credentials at all (valid or not). */
+export function hasCredentials(headers: { authorization?: string; 'x-api-key'?: string | string[] }): boolean {
+  return Boolean(headers.authorization || headers['x-api-key']);
 }
 
 export function requireRole(role: string, auth: AuthConfig): RequestHandler {
@@ -40,6 +57,7 @@ export function requireRole(role: string, auth: AuthConfig): RequestHandler {
   };
 }
 
-export function issueToken(role: string, secret: Uint8Array, expiresIn = '1h'): Promise<string> {
-  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(role).setIssuedAt().setExpirationTime(expiresIn).sign(secret);
+/** A token for `role`; `subject` names the caller (a user id for a user's own token; default the role). */
+export function issueToken(role: string, secret: Uint8Array, expiresIn = '1h', subject = role): Promise<string> {
+  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuedAt().setExpirationTime(expiresIn).sign(secret);
 }

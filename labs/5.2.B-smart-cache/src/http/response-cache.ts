@@ -1,6 +1,7 @@
-// Response caching for express routes. The key is method + path + sorted query + the headers the
-// response varies on; authenticated requests, `Cache-Control: no-cache`, non-GET methods and non-2xx
-// answers are never cached. Every answer says what happened: `X-Cache: HIT | MISS | STALE | BYPASS`
+// Response caching for express routes. The key is method + the matched route + the query parameters and
+// headers the route allows (an allow-list: everything else the client sends is ignored, so a client
+// cannot mint entries with made-up parameters or header values); authenticated requests,
+// `Cache-Control: no-cache`, non-GET methods and non-2xx answers are never cached. Every answer says what happened: `X-Cache: HIT | MISS | STALE | BYPASS`
 // and, for cached ones, `Age` in seconds.
 // Stale-while-revalidate at the HTTP level: while ONE request regenerates an expired page, the others
 // get the stale copy; and when regenerating fails with a 5xx, the stale copy is served instead.
@@ -9,6 +10,7 @@
 // `X-Cache-Shared: 1`. This is cache.fill, the miss path of getOrSet: single-flight in the process, the
 // Redis lock + bus wake-up across processes.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ZodType } from 'zod';
 import { NotImplementedError } from '../../../../shared/errors';
 import type { CallOptions, SmartCache } from '../cache';
 import type { Entry } from '../entry';
@@ -23,23 +25,72 @@ export interface ResponseCacheOptions {
   ttl: number;
   grace?: number;
   namespace?: string;
-  /** Request headers that change the response (e.g. accept-language): part of the key. */
-  vary?: string[];
+  /**
+   * The query parameters that make a variant, as the route's zod schema: the key holds what it parses
+   * (unknown parameters dropped, values coerced, defaults filled in), so `?limit=04` and `?limit=4&x=1`
+   * are one entry. A query it refuses is not cached (BYPASS: the route answers it). Without a schema the
+   * query string is not part of the key at all.
+   */
+  query?: ZodType<Record<string, unknown>>;
+  /** The same for route parameters (`/products/:id`); without it the router's raw values are used. */
+  params?: ZodType<Record<string, unknown>>;
+  /**
+   * Request headers that make a variant, each with the values that count (e.g. `{ 'accept-language':
+   * ['en', 'fr'] }`): the first listed value the header names (or its primary subtag: `fr-CH` → `fr`)
+   * is the variant; any other value is the default variant. Other headers never change the key.
+   */
+  vary?: Record<string, readonly string[]>;
   /** Tags for the stored response, e.g. `['products']` so a product update drops the lists. */
   tags?: (req: Request) => string[];
   now?: () => number;
 }
 
-export function responseKey(req: Request, vary: string[] = []): string {
-  const url = req.originalUrl;
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  let key = `${req.method} ${path}`;
-  if (q >= 0) {
-    const params = [...new URLSearchParams(url.slice(q + 1))].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
-    if (params.length) key += `?${new URLSearchParams(params).toString()}`;
+/** A request that cannot be cached as asked (its query or parameters do not parse). */
+class UnkeyableRequest extends Error {}
+
+/** `a=1&b=2` from an object, keys sorted, undefined values left out. */
+function canonical(values: Record<string, unknown>): string {
+  const entries = Object.entries(values)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  return new URLSearchParams(entries).toString();
+}
+
+/** The variant a header value selects among `allowed` ('' = the default one). */
+export function headerVariant(value: string | undefined, allowed: readonly string[]): string {
+  if (!value) return '';
+  for (const part of value.slice(0, 256).split(',')) {
+    const token = part.split(';')[0]!.trim().toLowerCase();
+    if (allowed.includes(token)) return token;
+    const primary = token.split('-')[0]!;
+    if (allowed.includes(primary)) return primary;
   }
-  for (const h of vary) key += `|${h}=${req.get(h) ?? ''}`;
+  return '';
+}
+
+/**
+ * The cache key: method + the route the router matched (its pattern, so `/PRODUCTS/` is `/products`)
+ * + the parsed parameters and query + the allowed header variants. Nothing else the client sends.
+ */
+export function responseKey(req: Request, opts: Pick<ResponseCacheOptions, 'query' | 'params' | 'vary'> = {}): string {
+  const route = req.route as { path?: unknown } | undefined;
+  const path = typeof route?.path === 'string' ? req.baseUrl + route.path : (req.baseUrl + req.path).toLowerCase().replace(/(.)\/+$/, '$1');
+  let key = `${req.method} ${path}`;
+  const parse = (schema: ZodType<Record<string, unknown>> | undefined, input: unknown) => {
+    if (!schema) return undefined;
+    const r = schema.safeParse(input);
+    if (!r.success) throw new UnkeyableRequest();
+    return r.data;
+  };
+  const params = parse(opts.params, req.params) ?? (route ? req.params : undefined);
+  if (params && Object.keys(params).length) key += ` ${canonical(params)}`;
+  const query = parse(opts.query, req.query);
+  if (query) {
+    const q = canonical(query);
+    if (q) key += `?${q}`;
+  }
+  for (const [h, allowed] of Object.entries(opts.vary ?? {})) key += `|${h.toLowerCase()}=${headerVariant(req.get(h), allowed)}`;
   return key;
 }
 
@@ -147,10 +198,11 @@ export function responseCache(cache: SmartCache, opts: ResponseCacheOptions): Re
     let key: string;
     let found: Awaited<ReturnType<SmartCache['peek']>>;
     try {
-      key = responseKey(req, opts.vary);
+      key = responseKey(req, opts);
       found = await cache.peek<CachedResponse>(key, { namespace });
     } catch {
-      res.setHeader('X-Cache', 'BYPASS'); // an unusable key (e.g. control characters): just serve it
+      // A query the schema refuses (the route answers it, e.g. 400) or an unusable key: just serve it.
+      res.setHeader('X-Cache', 'BYPASS');
       return next();
     }
     const stale = found as { entry: Entry<CachedResponse>; state: 'fresh' | 'stale' } | undefined;

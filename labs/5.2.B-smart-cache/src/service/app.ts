@@ -1,18 +1,20 @@
 // The product/user API: Postgres behind the smart cache. Lists go through the response-cache
 // middleware (tagged `products`), single products and users through entity caches (tagged by id);
-// a price change invalidates both by tag. Cache management lives under /cache (admin only).
+// a price change (admin only) invalidates both by tag. Cache management lives under /cache (admin only).
+// Users: the shared cache holds only the public profile (id, name); email and role are private, read
+// from Postgres for the user themself or an admin and sent `Cache-Control: private, no-store`.
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { NotFoundError } from '../../../../shared/errors';
+import { ForbiddenError, NotFoundError } from '../../../../shared/errors';
 import { createApp, finishApp, valid, validate, type AppWithMetrics } from '../../../../shared/http';
 import { OpenAPIRegistry, serveOpenApi, z } from '../../../../shared/openapi';
 import { createSmartCache, type CacheOptions, type SmartCache } from '../cache';
 import { entityCache } from '../entities';
 import { adminRoutes, documentAdminRoutes } from '../http/admin-routes';
-import type { AuthConfig } from '../http/auth';
+import { hasCredentials, identityOf, requireRole, type AuthConfig } from '../http/auth';
 import { responseCache } from '../http/response-cache';
 import { warmCache } from '../warmer';
-import { CATEGORIES, createRepo, productJson, userJson } from './db';
+import { CATEGORIES, createRepo, productJson, publicUser, userJson } from './db';
 
 export interface ServiceOptions {
   pg: pg.Pool;
@@ -42,16 +44,31 @@ export interface Service {
 
 export async function createService(o: ServiceOptions): Promise<Service> {
   const app = createApp({ name: 'smart_cache_api' });
-  const cache = createSmartCache({ keyBase: o.keyBase, redis: o.redis, subscriber: o.subscriber, ttl: 60_000, grace: 300_000, sensitiveFields: ['passwordHash'], registry: app.locals.metrics, ...o.cache });
+  const cache = createSmartCache({
+    keyBase: o.keyBase,
+    redis: o.redis,
+    subscriber: o.subscriber,
+    ttl: 60_000,
+    grace: 300_000,
+    sensitiveFields: ['passwordHash', 'email', 'role'],
+    // Loaders here are single queries: a short lock, and a waiter gives up well inside a request's 1 s.
+    lockTtlMs: 2000,
+    lockWaitMs: 300,
+    // Every cached list page carries the `products` tag: this also caps the pages Redis holds.
+    maxTagMembers: 5000,
+    registry: app.locals.metrics,
+    ...o.cache,
+  });
   await cache.start();
   const repo = createRepo(o.pg);
   const products = entityCache(cache, 'product', { load: (pid: number) => repo.product(pid), ttl: 60_000 });
-  const users = entityCache(cache, 'user', { load: (uid: number) => repo.user(uid), ttl: 60_000 });
+  const users = entityCache(cache, 'user', { load: async (uid: number) => ((u) => u && publicUser(u))(await repo.user(uid)), ttl: 60_000 });
   const warm = async (limit = o.warmCount ?? 50) => warmCache(cache, (await repo.topProductIds(limit)).map((pid) => products.warmItem(pid)), { concurrency: 4 });
 
   app.get(
     '/products',
-    responseCache(cache, { ttl: 30_000, grace: 300_000, namespace: 'http', vary: ['accept-language'], tags: () => ['products'] }),
+    // The variant: the validated query and a language among three; every other parameter or header is ignored.
+    responseCache(cache, { ttl: 30_000, grace: 300_000, namespace: 'http', query: schemas.list.query, vary: { 'accept-language': ['en', 'fr', 'de'] }, tags: () => ['products'] }),
     validate(schemas.list),
     async (_req, res) => {
       res.json({ products: (await repo.products(valid(res, schemas.list).query)).map(productJson) });
@@ -62,7 +79,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     if (!p) throw new NotFoundError('no such product');
     res.json(productJson(p));
   });
-  app.put('/products/:id', validate(schemas.price), async (_req, res) => {
+  app.put('/products/:id', requireRole('admin', o.auth), validate(schemas.price), async (_req, res) => {
     const { params, body } = valid(res, schemas.price);
     const p = await repo.setPrice(params.id, BigInt(body.priceCents));
     if (!p) throw new NotFoundError('no such product');
@@ -70,9 +87,19 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     await cache.invalidateTags([products.tagOf(params.id), 'products']);
     res.json(productJson(p));
   });
-  app.get('/users/:id', validate(schemas.byId), async (_req, res) => {
-    const u = await users.get(valid(res, schemas.byId).params.id);
+  app.get('/users/:id', validate(schemas.byId), async (req, res) => {
+    const uid = valid(res, schemas.byId).params.id;
+    if (!hasCredentials(req.headers)) {
+      const u = await users.get(uid);
+      if (!u) throw new NotFoundError('no such user');
+      return void res.json(publicUser(u));
+    }
+    // Credentials: bad ones are a 401; good ones see private fields of their own account, or any as admin.
+    const who = await identityOf(req.headers, o.auth);
+    if (who.role !== 'admin' && who.sub !== String(uid)) throw new ForbiddenError('only this user or an admin sees the private profile');
+    const u = await repo.user(uid);
     if (!u) throw new NotFoundError('no such user');
+    res.setHeader('Cache-Control', 'private, no-store');
     res.json(userJson(u));
   });
   app.use('/cache', adminRoutes(cache, o.auth, warm));
@@ -80,8 +107,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const registry = new OpenAPIRegistry();
   registry.registerPath({ method: 'get', path: '/products', summary: 'Products (response-cached: X-Cache, Age)', request: { query: schemas.list.query }, responses: { 200: { description: 'a page of products' } } });
   registry.registerPath({ method: 'get', path: '/products/{id}', summary: 'One product (entity cache)', request: { params: schemas.byId.params }, responses: { 200: { description: 'the product' }, 404: { description: 'not found' } } });
-  registry.registerPath({ method: 'put', path: '/products/{id}', summary: 'Change a price (invalidates by tag)', request: { params: schemas.price.params, body: { content: { 'application/json': { schema: schemas.price.body } } } }, responses: { 200: { description: 'the product' }, 404: { description: 'not found' } } });
-  registry.registerPath({ method: 'get', path: '/users/{id}', summary: 'One user (password hash never cached)', request: { params: schemas.byId.params }, responses: { 200: { description: 'the user' }, 404: { description: 'not found' } } });
+  registry.registerPath({ method: 'put', path: '/products/{id}', summary: 'Change a price (admin; invalidates by tag)', security: [{ apiKey: [] }, { bearer: [] }], request: { params: schemas.price.params, body: { content: { 'application/json': { schema: schemas.price.body } } } }, responses: { 200: { description: 'the product' }, 404: { description: 'not found' } } });
+  registry.registerPath({ method: 'get', path: '/users/{id}', summary: 'One user: the public profile (cached); with the user’s own token or an admin’s, email and role too (never cached)', request: { params: schemas.byId.params }, responses: { 200: { description: 'the user' }, 404: { description: 'not found' } } });
   documentAdminRoutes(registry);
   serveOpenApi(app, registry, { title: 'Smart Cache API (lab 5.2.B)', description: 'Products and users over Postgres behind a two-tier cache.' });
   finishApp(app);

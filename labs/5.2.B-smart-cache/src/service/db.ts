@@ -90,4 +90,8 @@ export type Repo = ReturnType<typeof createRepo>;
 
 /** What the API sends: BigInt as a number of cents, dates as ISO strings (express's JSON). */
 export const productJson = (p: Product) => ({ id: p.id, name: p.name, category: p.category, priceCents: Number(p.priceCents), updatedAt: p.updatedAt });
+/** What anyone may see of a user, and all the shared cache ever holds of one. */
+export type PublicUser = Pick<User, 'id' | 'name' | 'createdAt'>;
+export const publicUser = (u: PublicUser): PublicUser => ({ id: u.id, name: u.name, createdAt: u.createdAt });
+/** The private view (email, role): for the user themself or an admin, never cached shared. */
 export const userJson = (u: Omit<User, 'passwordHash'>) => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt });

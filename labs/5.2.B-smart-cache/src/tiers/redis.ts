@@ -1,5 +1,6 @@
-// L2: Redis. One GET per read, one SET … PX per write (the key lives until the end of grace), tag sets
-// beside it. Every call goes through the breaker, so a dead Redis costs nothing once it is noticed.
+// L2: Redis. One GET per read, one SET … PX per write (the key lives until the end of grace); a tagged
+// write is one script that also records the key in its tag sets.
+// Every call goes through the breaker, so a dead Redis costs nothing once it is noticed.
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Breaker } from '../breaker';
@@ -9,7 +10,8 @@ import type { Keyspace } from '../keys';
 import { scanDelete } from '../scan';
 import type { Serializer } from '../serializer';
 import type { CacheStats } from '../stats';
-import { indexTags, invalidateTags } from '../tags';
+import { setTagged } from '../tag-write';
+import { invalidateTags } from '../tags';
 import type { CacheTier } from './tier';
 
 export interface RedisTierOptions {
@@ -19,6 +21,8 @@ export interface RedisTierOptions {
   breaker: Breaker;
   stats: CacheStats;
   now: () => number;
+  /** Most live entries one tag set may hold (see tag-write.ts). */
+  maxTagMembers?: number;
 }
 
 export class RedisTier implements CacheTier {
@@ -58,19 +62,19 @@ export class RedisTier implements CacheTier {
     return this.o.now() < entry.staleUntil ? entry : undefined;
   }
 
-  async set(ns: string, key: string, entry: Entry, encoded?: string): Promise<void> {
+  /** False when a full tag set refused the entry (then Redis holds nothing for it). */
+  async set(ns: string, key: string, entry: Entry, encoded?: string): Promise<boolean> {
     const lifetime = Math.ceil(entry.staleUntil - this.o.now());
-    if (lifetime <= 0) return;
+    if (lifetime <= 0) return true;
     const payload = encoded ?? this.o.serializer.encode(entry);
     const dataKey = this.o.keys.data(ns, key);
     const t0 = performance.now();
-    await this.o.breaker.run(() =>
-      Promise.all([
-        this.o.redis.set(dataKey, payload, 'PX', lifetime),
-        entry.tags.length ? indexTags(this.o.redis, entry.tags.map(this.o.keys.tag), dataKey, lifetime) : null,
-      ]),
+    const { redis } = this.o;
+    const written = await this.o.breaker.run(async () =>
+      entry.tags.length ? setTagged(redis, dataKey, entry.tags.map(this.o.keys.tag), payload, lifetime, this.o.maxTagMembers) : (await redis.set(dataKey, payload, 'PX', lifetime)) === 'OK',
     );
     this.o.stats.observe('l2_set', t0);
+    return written;
   }
 
   delete(ns: string, keys: string[]): Promise<number> {

@@ -12,7 +12,7 @@ export interface CacheTier {
    * `encoded` is the serialized entry (its size for L1, the payload for L2). Promoting an L2 hit to L1
    * passes no `encoded`: L1 then uses `entry.size`, which the L2 read filled in.
    */
-  set(ns: string, key: string, entry: Entry, encoded?: string): MaybePromise<void>;
+  set(ns: string, key: string, entry: Entry, encoded?: string): MaybePromise<void | boolean>;
   delete(ns: string, keys: string[]): MaybePromise<number>;
   deleteTags(tags: string[]): MaybePromise<number>;
   deletePattern(ns: string, pattern: string): MaybePromise<number>;
