@@ -8,7 +8,7 @@ import { UnauthorizedError, UnprocessableError } from '../../../shared/errors';
 import { valid, validate, type AppWithMetrics, type RequestSchemas } from '../../../shared/http';
 import { OpenAPIRegistry, serveOpenApi, z } from '../../../shared/openapi';
 import { dryRun } from './dry-run';
-import type { Gateway } from './gateway';
+import type { Gateway } from './gateway-types';
 import { sameSecret } from './identity';
 import { OverrideSchema, RuleSchema, SettingsSchema, TierSchema, type Rule, type Snapshot } from './policy';
 

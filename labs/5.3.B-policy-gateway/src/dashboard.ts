@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import type { AppWithMetrics } from '../../../shared/http';
 import { adminAuth, snapshotJson } from './admin';
-import type { Gateway } from './gateway';
+import type { Gateway } from './gateway-types';
 
 const require = createRequire(import.meta.url);
 const UPLOT_DIST = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));

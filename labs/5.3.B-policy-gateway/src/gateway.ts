@@ -15,6 +15,7 @@ import { createApp, finishApp } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
 import { createBreaker, type Admission, type RedisCircuitBreaker } from '../../5.3.3-circuit-breaker/src/breaker';
 import { mountAdmin } from './admin';
+import type { Gateway, InstanceReport } from './gateway-types';
 import { Analytics, type Outcome } from './analytics';
 import { GatewayConfigSchema, type DownstreamConfig, type GatewayConfig, type GatewayConfigInput } from './config';
 import { mountDashboard } from './dashboard';
@@ -39,26 +40,7 @@ export interface GatewayOptions {
   now?: () => number;
 }
 
-export interface InstanceReport {
-  id: string;
-  version: number;
-  at: number;
-}
-
-export interface Gateway {
-  app: Express;
-  config: GatewayConfig;
-  id: string;
-  store: PolicyStore;
-  watcher: PolicyWatcher;
-  analytics: Analytics;
-  breakers: Map<string, RedisCircuitBreaker>;
-  redis: Redis;
-  /** Every instance's last report (version, when), read from Redis; [] while Redis is down. */
-  instances(): Promise<InstanceReport[]>;
-  redisHealthy(): Promise<boolean>;
-  close(): Promise<void>;
-}
+export type { Gateway, InstanceReport } from './gateway-types';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
