@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS reviews (
   rating smallint NOT NULL CHECK (rating BETWEEN 1 AND 5),
   body text NOT NULL,
   helpful_count int NOT NULL DEFAULT 0,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  -- Milliseconds, like a JS Date: the page cursor carries it and must compare exactly.
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp()),
   updated_at timestamptz
 );
 CREATE TABLE IF NOT EXISTS review_votes (
