@@ -2,7 +2,9 @@
 // Redis client, the metadata service on a free port, the app listening on another.
 import type { Redis } from 'ioredis';
 import { createTestContext, type LabContext } from '../../harness/context';
+import { waitFor } from '../../harness/ports';
 import { listen, type Listening } from '../../shared/http';
+import { CACHE_POLICIES, freshness } from '../src/cache-policy';
 import { createBookApp, type AppOptions } from '../src/app';
 import { startMetadataService, type MetadataService } from '../src/metadata-service';
 import { SEED_PASSWORD, seedCatalogue, SMALL_SEED, type SeedResult, type SeedSize } from '../src/seed';
@@ -19,6 +21,8 @@ export interface Capstone {
   call(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<{ status: number; body: any; headers: Headers }>;
   /** Logs in seeded user n (reader<n>@example.test) and returns its access token. */
   login(n: number): Promise<string>;
+  /** Waits until the book page's Redis entry is fresh again (after a STALE answer's background refresh). */
+  waitForFresh(bookId: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,13 @@ export async function startCapstone(opts: CapstoneOptions = {}): Promise<Capston
     clock,
     call,
     login,
+    async waitForFresh(bookId) {
+      await waitFor(async () => {
+        const e = await service.cache.peek(service.keys.bookPage(bookId));
+        return e !== undefined && freshness(CACHE_POLICIES.bookPage, e.at, clock.now) === 'fresh';
+      }, { what: 'the background refresh' });
+      return true;
+    },
     async close() {
       await http.close();
       await service.close();
