@@ -16,6 +16,9 @@ interface Envelope<T = unknown> {
   v: T;
 }
 
+/** After a Redis error, reads skip Redis this long (ms): a stalled Redis costs one timeout, not one per call. */
+export const SKIP_AFTER_ERROR_MS = 1_000;
+
 /** A book keeps at most this many cached review pages (cursors are client input: bound what they create). */
 export const MAX_PAGES_PER_INDEX = 100;
 
@@ -39,6 +42,8 @@ export class ReadThroughCache {
   private readonly now: () => number;
   private readonly l1 = new Map<Resource, LRUCache<string, Envelope>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Monotonic time until which Redis is skipped (not the injectable clock: this is a health back-off). */
+  private skipUntil = 0;
 
   constructor(private readonly opts: CacheOptions) {
     this.redis = opts.redis;
@@ -62,8 +67,9 @@ export class ReadThroughCache {
 
   /** Reads an entry whatever its age (the metadata fallback wants the last known value). */
   async peek<T>(key: string): Promise<{ value: T; at: number } | undefined> {
+    if (!this.redisUsable()) return undefined;
     try {
-      const raw = await this.redis.get(key);
+      const raw = await this.guard(this.redis.get(key));
       if (!raw) return undefined;
       const env = JSON.parse(raw) as Envelope<T>;
       return { value: env.v, at: env.at };
@@ -74,15 +80,16 @@ export class ReadThroughCache {
 
   /** Stores a freshly loaded value (also used by callers that fetched it themselves). */
   async store(resource: Resource, key: string, value: unknown, indexKey?: string): Promise<void> {
+    if (!this.redisUsable()) return;
     const policy = CACHE_POLICIES[resource];
     const env: Envelope = { at: this.now(), v: value };
     const lifetime = redisLifetimeMs(policy);
     if (indexKey) {
       // Bounded: a book whose index is full serves further pages uncached rather than growing it.
-      if ((await this.redis.scard(indexKey)) >= MAX_PAGES_PER_INDEX) return;
-      await this.redis.multi().set(key, JSON.stringify(env), 'PX', lifetime).sadd(indexKey, key).pexpire(indexKey, lifetime).exec();
+      if ((await this.guard(this.redis.scard(indexKey))) >= MAX_PAGES_PER_INDEX) return;
+      await this.guard(this.redis.multi().set(key, JSON.stringify(env), 'PX', lifetime).sadd(indexKey, key).pexpire(indexKey, lifetime).exec());
     } else {
-      await this.redis.set(key, JSON.stringify(env), 'PX', lifetime);
+      await this.guard(this.redis.set(key, JSON.stringify(env), 'PX', lifetime));
     }
     this.l1.get(resource)?.set(key, env);
   }
@@ -95,7 +102,8 @@ export class ReadThroughCache {
 
     let raw: string | null;
     try {
-      raw = await this.redis.get(key);
+      if (!this.redisUsable()) throw new Error('skipping Redis after a recent error');
+      raw = await this.guard(this.redis.get(key));
     } catch {
       // Redis stalled or down: straight to the source, and do not try to write back.
       return { value: await this.once(key, load), outcome: 'BYPASS' };
@@ -122,6 +130,20 @@ export class ReadThroughCache {
       await this.store(resource, key, value, opts.indexKey).catch((err) => this.opts.log?.debug({ err: (err as Error).message, key }, 'cache write skipped'));
       return value;
     });
+  }
+
+  private redisUsable(): boolean {
+    return performance.now() >= this.skipUntil;
+  }
+
+  /** Any Redis error starts the skip window. */
+  private async guard<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      this.skipUntil = performance.now() + SKIP_AFTER_ERROR_MS;
+      throw err;
+    }
   }
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {

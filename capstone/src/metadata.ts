@@ -27,9 +27,27 @@ export class MetadataClient {
     private readonly onCall?: (outcome: 'ok' | 'failed' | 'rejected') => void,
   ) {}
 
-  async get(bookId: number): Promise<MetadataResult> {
+  /**
+   * Never longer than `budgetMs`: a page does not wait on a stalled Redis or a slow breaker decision;
+   * past the budget it answers degraded with whatever it already knew.
+   */
+  async get(bookId: number, budgetMs = 350): Promise<MetadataResult> {
+    const seen: { last?: Metadata } = {};
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<MetadataResult>((resolve) => {
+      timer = setTimeout(() => resolve({ metadata: seen.last ?? null, degraded: true }), budgetMs);
+    });
+    try {
+      return await Promise.race([this.lookup(bookId, seen), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async lookup(bookId: number, seen: { last?: Metadata }): Promise<MetadataResult> {
     const key = this.keys.metadata(bookId);
     const last = await this.cache.peek<Metadata>(key);
+    seen.last = last?.value;
     if (last && freshness(CACHE_POLICIES.metadata, last.at, this.now()) === 'fresh') return { metadata: last.value, degraded: false };
     let rejected = false;
     const fresh = await this.breaker.call(
@@ -41,7 +59,8 @@ export class MetadataClient {
     );
     this.onCall?.(fresh ? 'ok' : rejected ? 'rejected' : 'failed');
     if (fresh) {
-      await this.cache.store('metadata', key, fresh).catch(() => {});
+      // Not awaited: a slow Redis must not hold the page (the entry is an optimisation).
+      void this.cache.store('metadata', key, fresh).catch(() => {});
       return { metadata: fresh, degraded: false };
     }
     return { metadata: last?.value ?? null, degraded: true };

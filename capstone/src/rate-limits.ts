@@ -31,5 +31,5 @@ function identify(req: Request) {
 /** Per-route middleware (mounted inside each route, where req.route is known). Fails open: a Redis outage does not take the API down. */
 export function createRateLimit(redis: Redis, keys: KeyBuilder, policies: PolicyInput[], opts: { now?: () => number; log?: Logger } = {}): RequestHandler {
   const limiter = createLimiter(createTokenBucket(redis, { now: opts.now }), keys.forLab('capstone-limits'), parsePolicies(policies));
-  return rateLimit({ limiter, identify, failMode: 'open', timeoutMs: 300, log: opts.log });
+  return rateLimit({ limiter, identify, failMode: 'open', timeoutMs: 200, log: opts.log });
 }

@@ -3,6 +3,7 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { AppError } from '../../shared/errors';
 import type { KeyBuilder } from '../../shared/keys';
 import { AuthError } from '../../labs/5.3.2-jwt-sessions/src/auth-error';
 import { createAuthService, type AuthService } from '../../labs/5.3.2-jwt-sessions/src/auth-service';
@@ -38,6 +39,8 @@ export function requireUser(auth: AuthService): RequestHandler {
       (req as { userId?: string }).userId = res.locals.auth.userId;
       next();
     } catch (err) {
+      // 5.3.2 fails closed with a 503 when Redis is away; every 503 here says when to retry.
+      if (err instanceof AppError && err.status === 503) res.set('Retry-After', '1');
       next(err);
     }
   };
