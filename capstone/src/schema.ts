@@ -1,6 +1,10 @@
 // The book review schema. Tables are created bare so the seed can COPY into them fast; the indexes and
 // foreign keys a real service needs are added after the load (`addConstraints`), or at once when empty.
 import type pg from 'pg';
+import type { SeedSize } from './seed';
+
+/** What the demo seeds when the schema is empty (serve and bench seed more). */
+export const DEMO_SEED: SeedSize = { books: 5_000, reviews: 50_000 };
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS authors (
