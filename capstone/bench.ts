@@ -3,11 +3,12 @@
 // logged-in users, each invalidating its book) — in two modes on the same data: no cache (every read
 // from Postgres) and warm cache. Reports req/s, p50/p99 and Postgres queries per request, counted by
 // the service's own statement counter.
+import { randomBytes } from 'node:crypto';
 import { deleteByPrefix } from '../harness/context';
 import type { BenchApi, BenchResult } from '../harness/define-lab';
 import { loadApp, type LoadResult } from '../harness/load';
 import { rateMetric, ratio, type Metric } from '../harness/report';
-import { servingRedisOptions } from '../shared/redis-client';
+import { servingRedisOptions, whenRedisReady } from '../shared/redis-client';
 import { ensureSeeded, launch } from './src/launch';
 import { prng, FULL_SEED, SEED_PASSWORD, type SeedSize } from './src/seed';
 
@@ -46,13 +47,16 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   const { rows: firstReviews } = await ctx.pg.query<{ book_id: string; id: string }>('SELECT DISTINCT ON (book_id) book_id, id FROM reviews WHERE book_id = ANY($1::bigint[]) ORDER BY book_id, id', [popular]);
   const reviewIds = new Map(firstReviews.map((r) => [Number(r.book_id), Number(r.id)]));
   const redis = ctx.newRedis({ ...servingRedisOptions(), enableAutoPipelining: true });
+  await whenRedisReady(redis, 5000);
 
+  // One secret for both modes: the logged-in users' tokens must verify in each service built here.
+  const sessionSecret = randomBytes(32).toString('hex');
   const results: Record<string, { load: LoadResult; queriesPerRequest: number }> = {};
   let mix: Shape[] = [];
   for (const mode of ['no-cache', 'warm'] as const) {
     // Each mode starts from an empty cache (sessions live under another namespace and stay).
     await deleteByPrefix(redis, `${ctx.prefix}capstone:`);
-    const l = await launch(ctx, { redis, service: { cache: mode !== 'no-cache', bcryptRounds: 4 }, app: { limits: false } });
+    const l = await launch(ctx, { redis, service: { cache: mode !== 'no-cache', bcryptRounds: 4, sessionSecret }, app: { limits: false } });
     try {
       await l.service.boards.rebuild(l.service.db);
       if (!mix.length) {
@@ -74,6 +78,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
       }
       const q0 = l.service.db.queries;
       const load = await loadApp(l.app, { requests: mix, duration, connections: 20 });
+      if (load.non2xx) ctx.log.warn(`${mode}: ${load.non2xx} answers were not 2xx`);
       results[mode] = { load, queriesPerRequest: (l.service.db.queries - q0) / Math.max(1, load.total) };
       ctx.log.info(`${mode}: ${Math.round(load.requestsPerSec)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${results[mode].queriesPerRequest.toFixed(2)} Postgres queries/request, non-2xx ${load.non2xx}`);
     } finally {
