@@ -1,9 +1,9 @@
 // The HTTP API. Cacheable reads answer with X-Cache (HIT-L1, HIT, STALE, MISS, BYPASS); private
 // responses say Cache-Control: private, no-store and never touch the shared cache. Writes need a
 // session and pay the stricter write limit.
-import type { RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { ForbiddenError, NotFoundError } from '../../shared/errors';
+import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { createApp, finishApp, valid, validate } from '../../shared/http';
 import type { KeyBuilder } from '../../shared/keys';
 import { OpenAPIRegistry, serveOpenApi } from '../../shared/openapi';
@@ -136,6 +136,12 @@ export function createBookApp(opts: AppOptions) {
   app.post('/admin/rebuild-leaderboards', admin, async (_req, res) => {
     res.json({ drift: await service.boards.rebuild(service.db) });
   });
+
+  // Every deliberate 503 (database or session store away) tells the client when to retry.
+  app.use(((err, _req, res, next) => {
+    if (err instanceof AppError && err.status === 503) res.set('Retry-After', '1');
+    next(err);
+  }) as ErrorRequestHandler);
 
   serveOpenApi(app, registry, { title: 'Capstone: book review API', description: 'Every pattern of the workbook in one service.' });
   finishApp(app);

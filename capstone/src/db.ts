@@ -1,7 +1,7 @@
 // Every SQL statement the service runs, through one function that counts them: the bench reports
 // Postgres queries per request from this counter (counted, not estimated).
 import type pg from 'pg';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 
 export interface Book {
   id: number;
@@ -49,9 +49,13 @@ export class Db {
   queries = 0;
   constructor(readonly pool: pg.Pool) {}
 
-  private q<R extends pg.QueryResultRow>(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []) {
+  private async q<R extends pg.QueryResultRow>(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []) {
     this.queries++;
-    return client.query<R>(sql, params);
+    try {
+      return await client.query<R>(sql, params);
+    } catch (err) {
+      throw asUnavailable(err);
+    }
   }
 
   async book(id: number): Promise<(Book & { summary: RatingSummary }) | undefined> {
@@ -200,7 +204,9 @@ export class Db {
   }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
+    const c = await this.pool.connect().catch((err: unknown) => {
+      throw asUnavailable(err);
+    });
     try {
       await this.q(c, 'BEGIN');
       const out = await fn(c);
@@ -213,6 +219,24 @@ export class Db {
       c.release();
     }
   }
+}
+
+/** Postgres unreachable: a 503 the client may retry, not a 500. */
+export class DatabaseUnavailableError extends AppError {
+  constructor() {
+    super(503, 'service_unavailable', 'the database is unavailable; try again shortly');
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+function asUnavailable(err: unknown): unknown {
+  const e = err as { code?: string; message?: string };
+  if (err instanceof AppError) return err;
+  if ((e?.code && CONNECTION_CODES.has(e.code)) || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e?.message ?? '')) {
+    return new DatabaseUnavailableError();
+  }
+  return err;
 }
 
 interface BookRow {

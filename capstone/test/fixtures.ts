@@ -1,6 +1,7 @@
 // One seeded capstone per test file: own Postgres schema and key prefix (createTestContext), a serving
 // Redis client, the metadata service on a free port, the app listening on another.
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { createTestContext, type LabContext } from '../../harness/context';
 import { waitFor } from '../../harness/ports';
 import { listen, type Listening } from '../../shared/http';
@@ -32,16 +33,21 @@ export interface CapstoneOptions {
   redis?: Redis;
   app?: Partial<AppOptions>;
   service?: Partial<BookServiceOptions>;
+  /** The pool the service uses (default the context's); seeding always uses the context's. */
+  pool?: (ctx: LabContext) => pg.Pool;
+  /** Runs after the context exists, before anything else (e.g. start a proxy). */
+  before?: (ctx: LabContext) => Promise<void>;
 }
 
 export async function startCapstone(opts: CapstoneOptions = {}): Promise<Capstone> {
   const ctx = await createTestContext('capstone', { serving: true });
+  await opts.before?.(ctx);
   const clock = { now: Date.now() };
   const now = () => clock.now;
   const seed = await seedCatalogue(ctx.pg, { size: opts.size ?? SMALL_SEED, now: clock.now });
   const metadata = await startMetadataService({}, () => 0.5);
   const redis = opts.redis ?? ctx.redis;
-  const service = await createBookService({ pool: ctx.pg, redis, keys: ctx.keys, log: ctx.log, metadataUrl: metadata.url, now, bcryptRounds: 4, sessionSecret: 'x'.repeat(32), ...opts.service });
+  const service = await createBookService({ pool: opts.pool?.(ctx) ?? ctx.pg, redis, keys: ctx.keys, log: ctx.log, metadataUrl: metadata.url, now, bcryptRounds: 4, sessionSecret: 'x'.repeat(32), ...opts.service });
   await service.boards.rebuild(service.db);
   const app = createBookApp({ service, redis, keys: ctx.keys, now, adminKey: 'test-admin-key', metadataBehaviour: metadata.behaviour, ...opts.app });
   const http = await listen(app);
