@@ -11,6 +11,8 @@ export async function serveCapstone(ctx: LabContext, argv: string[]): Promise<Se
   await ensureSeeded(ctx, values.small ? SMALL_SEED : FULL_SEED);
   const launched = await launch(ctx);
   await launched.service.boards.rebuild(launched.service.db);
+  // The 500 most reviewed book pages, now and every minute (ttl is 5 min: they never go cold).
+  launched.service.startWarming(500, 60_000);
   ctx.log.info(`metadata service on ${launched.metadata.url}; try GET /books/1, /leaderboards/top-rated, /docs`);
   if (!process.env.CAPSTONE_ADMIN_KEY) ctx.log.info('CAPSTONE_ADMIN_KEY is not set: /admin routes answer 403');
   return { app: launched.app, close: () => launched.close() };

@@ -178,6 +178,12 @@ export class Db {
     return rows.map((r) => ({ bookId: Number(r.book_id), count: Number(r.n) }));
   }
 
+  /** The most reviewed books: what cache warming loads first. */
+  async popularBookIds(limit: number): Promise<number[]> {
+    const { rows } = await this.q<{ id: string }>(this.pool, 'SELECT id FROM books ORDER BY review_count DESC, id LIMIT $1', [limit]);
+    return rows.map((r) => Number(r.id));
+  }
+
   async titles(ids: number[]): Promise<Map<number, string>> {
     if (!ids.length) return new Map();
     const { rows } = await this.q<{ id: string; title: string }>(this.pool, 'SELECT id, title FROM books WHERE id = ANY($1::bigint[])', [ids]);

@@ -46,6 +46,7 @@ export class BookService {
   readonly boards: Leaderboards;
   readonly auth: AuthService;
   readonly metadata: MetadataClient;
+  private warmer?: NodeJS.Timeout;
   private cacheOutcomes?: client.Counter<'resource' | 'outcome'>;
   /** Cache outcomes counted in-process (the bench and tests read them; /metrics has the same). */
   readonly outcomes = new Map<string, number>();
@@ -73,14 +74,42 @@ export class BookService {
     this.metadata = new MetadataClient(opts.metadataUrl, breaker, this.cache, this.keys, now);
   }
 
+  /**
+   * Cache warming: reads the `count` most reviewed books' pages through the cache, so a missing entry
+   * is loaded, a stale one refreshed and a fresh one left alone. Returns how many were loaded.
+   */
+  async warm(count: number): Promise<number> {
+    if (!this.cache.enabled) return 0;
+    let loaded = 0;
+    for (const id of await this.db.popularBookIds(count)) {
+      const { outcome } = await this.cache.read('bookPage', this.keys.bookPage(id), () => this.loadBookPage(id));
+      if (outcome === 'MISS' || outcome === 'BYPASS') loaded++;
+    }
+    return loaded;
+  }
+
+  /** Warms now and then every `everyMs` (the timer does not keep the process alive); close() stops it. */
+  startWarming(count: number, everyMs: number): void {
+    const run = () =>
+      this.warm(count).then(
+        (n) => this.opts.log.debug({ loaded: n }, 'cache warmed'),
+        (err) => this.opts.log.warn({ err: (err as Error).message }, 'cache warming skipped'),
+      );
+    void run();
+    this.warmer = setInterval(run, everyMs);
+    this.warmer.unref();
+  }
+
+  private loadBookPage = async (id: number): Promise<BookPage | null> => {
+    const book = await this.db.book(id);
+    if (!book) return null;
+    const { summary, ...rest } = book;
+    return { book: rest, rating: summary, reviews: await this.db.reviews(id, undefined, 20) };
+  };
+
   async bookPage(id: number): Promise<{ page: BookPage; outcome: CacheOutcome; meta: MetadataResult }> {
     const [{ value, outcome }, meta] = await Promise.all([
-      this.cache.read<BookPage | null>('bookPage', this.keys.bookPage(id), async () => {
-        const book = await this.db.book(id);
-        if (!book) return null;
-        const { summary, ...rest } = book;
-        return { book: rest, rating: summary, reviews: await this.db.reviews(id, undefined, 20) };
-      }),
+      this.cache.read<BookPage | null>('bookPage', this.keys.bookPage(id), () => this.loadBookPage(id)),
       this.metadata.get(id),
     ]);
     if (!value) throw new NotFoundError(`no book ${id}`);
@@ -167,6 +196,7 @@ export class BookService {
   }
 
   async close(): Promise<void> {
+    if (this.warmer) clearInterval(this.warmer);
     await this.breaker.close();
   }
 }

@@ -105,6 +105,18 @@ describe('exercise 3: leaderboard scores', () => {
   });
 });
 
+describe('cache warming', () => {
+  it('warming loads the most reviewed books\' pages, so their first request is a hit; a second warm loads nothing', async () => {
+    const { rows } = await c.ctx.pg.query<{ id: string }>('SELECT id FROM books ORDER BY review_count DESC, id LIMIT 5');
+    const ids = rows.map((r) => Number(r.id));
+    for (const id of ids) await c.ctx.redis.unlink(c.service.keys.bookPage(id));
+    c.service.cache.forgetLocal(ids.map((id) => c.service.keys.bookPage(id)));
+    expect(await c.service.warm(5)).toBe(5);
+    expect(await c.service.warm(5)).toBe(0);
+    for (const id of ids) expect((await c.call('GET', `/books/${id}`)).headers.get('x-cache')).toMatch(/^HIT/);
+  });
+});
+
 describe('stampede protection', () => {
   it('50 concurrent misses on one book page make one set of queries', async () => {
     const id = c.seed.popular[30]!;
