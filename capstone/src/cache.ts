@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { luaCommand, type LuaCommand } from '../../shared/lua';
 import { CACHE_POLICIES, freshness, redisLifetimeMs, type Resource } from './cache-policy';
 
 export type CacheOutcome = 'HIT-L1' | 'HIT' | 'STALE' | 'MISS' | 'BYPASS';
@@ -34,6 +35,8 @@ export interface CacheOptions {
 export interface ReadOptions {
   /** A set that tracks this key, so an invalidation can find every entry of one book. */
   indexKey?: string;
+  /** The owning book's generation: the entry is stored only if no invalidation bumped it during the load. */
+  generationKey?: string;
 }
 
 export class ReadThroughCache {
@@ -45,8 +48,14 @@ export class ReadThroughCache {
   /** Monotonic time until which Redis is skipped (not the injectable clock: this is a health back-off). */
   private skipUntil = 0;
 
+  private readonly storeIfCurrent: LuaCommand<number>;
+  private readonly storeIfCurrentIndexed: LuaCommand<number>;
+
   constructor(private readonly opts: CacheOptions) {
     this.redis = opts.redis;
+    const script = new URL('./store-if-current.lua', import.meta.url);
+    this.storeIfCurrent = luaCommand<number>(opts.redis, 'capStoreIfCurrent', script, 2);
+    this.storeIfCurrentIndexed = luaCommand<number>(opts.redis, 'capStoreIfCurrentIndexed', script, 3);
     this.now = opts.now ?? Date.now;
     this.enabled = opts.enabled ?? true;
     for (const [resource, policy] of Object.entries(CACHE_POLICIES)) {
@@ -126,10 +135,26 @@ export class ReadThroughCache {
   /** Load + store, once per key at a time: concurrent misses share one load (stampede protection). */
   private refresh<T>(resource: Resource, key: string, load: () => Promise<T>, opts: ReadOptions): Promise<T> {
     return this.once(key, async () => {
+      const skipped = (err: unknown) => this.opts.log?.debug({ err: (err as Error).message, key }, 'cache write skipped');
+      if (!opts.generationKey) {
+        const value = await load();
+        await this.store(resource, key, value, opts.indexKey).catch(skipped);
+        return value;
+      }
+      // Read the generation BEFORE loading: a write committed after this point bumps it.
+      const seen = this.redisUsable() ? await this.guard(this.redis.get(opts.generationKey)).catch(() => undefined) : undefined;
       const value = await load();
-      await this.store(resource, key, value, opts.indexKey).catch((err) => this.opts.log?.debug({ err: (err as Error).message, key }, 'cache write skipped'));
+      if (seen !== undefined) await this.storeIfNotInvalidated(resource, key, value, opts.generationKey, seen ?? '0', opts.indexKey).catch(skipped);
       return value;
     });
+  }
+
+  private async storeIfNotInvalidated(resource: Resource, key: string, value: unknown, generationKey: string, seen: string, indexKey?: string): Promise<void> {
+    if (!this.redisUsable()) return;
+    const env: Envelope = { at: this.now(), v: value };
+    const args = [JSON.stringify(env), redisLifetimeMs(CACHE_POLICIES[resource]), seen, MAX_PAGES_PER_INDEX];
+    const stored = await this.guard(indexKey ? this.storeIfCurrentIndexed([key, generationKey, indexKey], args) : this.storeIfCurrent([key, generationKey], args));
+    if (stored === 1) this.l1.get(resource)?.set(key, env);
   }
 
   private redisUsable(): boolean {

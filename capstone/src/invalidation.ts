@@ -1,8 +1,6 @@
 // Invalidation triggers: after a write commits, delete exactly the cache entries the policy table says
 // the event invalidates — for the one book written to, nothing else. Review pages are found through
-// the book's page index (a set), so no SCAN and no pattern delete.
-import type { Redis } from 'ioredis';
-import type { ReadThroughCache } from './cache';
+// the book's page index (a set), so no SCAN and no pattern delete. apply-invalidation.ts runs a plan.
 import { CACHE_POLICIES, type Resource, type WriteEvent } from './cache-policy';
 import type { CacheKeys } from './keys';
 
@@ -25,12 +23,4 @@ export function invalidationPlan(event: WriteEvent, bookId: number, keys: CacheK
   if (hit('bookPage')) plan.keys.push(keys.bookPage(bookId));
   if (hit('reviewPage')) plan.indexSets.push(keys.reviewPagesIndex(bookId));
   return plan;
-}
-
-/** Runs a plan: one SMEMBERS per index set, then one UNLINK of everything. Returns the keys removed. */
-export async function applyInvalidation(redis: Redis, cache: ReadThroughCache, plan: InvalidationPlan): Promise<number> {
-  const members = plan.indexSets.length ? await Promise.all(plan.indexSets.map((s) => redis.smembers(s))) : [];
-  const all = [...plan.keys, ...plan.indexSets, ...members.flat()];
-  cache.forgetLocal(all);
-  return all.length ? redis.unlink(...all) : 0;
 }

@@ -7,6 +7,8 @@ export interface CacheKeys {
   reviewPage(bookId: number, cursor: string, limit: number): string;
   /** The set of one book's cached review-page keys: what a write to that book deletes. */
   reviewPagesIndex(bookId: number): string;
+  /** Bumped by every invalidation of the book: a load that started before it is not stored. */
+  bookGeneration(bookId: number): string;
   leaderboard(name: string, limit: number): string;
   metadata(bookId: number): string;
   topRated: string;
@@ -19,6 +21,7 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     bookPage: (id) => keys.tagged('book', id, 'page'),
     reviewPage: (id, cursor, limit) => keys.tagged('book', id, 'reviews', cursor || 'first', limit),
     reviewPagesIndex: (id) => keys.tagged('book', id, 'review-pages'),
+    bookGeneration: (id) => keys.tagged('book', id, 'gen'),
     leaderboard: (name, limit) => keys.key('list', name, limit),
     metadata: (id) => keys.key('metadata', id),
     topRated: keys.tagged('board', 'top-rated'),

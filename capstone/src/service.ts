@@ -11,7 +11,8 @@ import { createMetadataBreaker, type Breaker } from './breaker';
 import { ReadThroughCache, type CacheOutcome } from './cache';
 import type { Resource, WriteEvent } from './cache-policy';
 import { Db, type Book, type RatingSummary, type ReviewPage, type WriteResult } from './db';
-import { applyInvalidation, invalidationPlan } from './invalidation';
+import { applyInvalidation } from './apply-invalidation';
+import { invalidationPlan } from './invalidation';
 import { cacheKeys, type CacheKeys } from './keys';
 import { Leaderboards, type BoardEntry } from './leaderboards';
 import { MetadataClient, type MetadataResult } from './metadata';
@@ -82,7 +83,7 @@ export class BookService {
     if (!this.cache.enabled) return 0;
     let loaded = 0;
     for (const id of await this.db.popularBookIds(count)) {
-      const { outcome } = await this.cache.read('bookPage', this.keys.bookPage(id), () => this.loadBookPage(id));
+      const { outcome } = await this.cache.read('bookPage', this.keys.bookPage(id), () => this.loadBookPage(id), { generationKey: this.keys.bookGeneration(id) });
       if (outcome === 'MISS' || outcome === 'BYPASS') loaded++;
     }
     return loaded;
@@ -109,7 +110,7 @@ export class BookService {
 
   async bookPage(id: number): Promise<{ page: BookPage; outcome: CacheOutcome; meta: MetadataResult }> {
     const [{ value, outcome }, meta] = await Promise.all([
-      this.cache.read<BookPage | null>('bookPage', this.keys.bookPage(id), () => this.loadBookPage(id)),
+      this.cache.read<BookPage | null>('bookPage', this.keys.bookPage(id), () => this.loadBookPage(id), { generationKey: this.keys.bookGeneration(id) }),
       this.metadata.get(id),
     ]);
     if (!value) throw new NotFoundError(`no book ${id}`);
@@ -121,7 +122,7 @@ export class BookService {
       'reviewPage',
       this.keys.reviewPage(bookId, cursor ?? '', limit),
       () => this.db.reviews(bookId, cursor, limit),
-      { indexKey: this.keys.reviewPagesIndex(bookId) },
+      { indexKey: this.keys.reviewPagesIndex(bookId), generationKey: this.keys.bookGeneration(bookId) },
     );
     return { page: value, outcome };
   }
@@ -179,7 +180,7 @@ export class BookService {
 
   private async invalidate(event: WriteEvent, bookId: number): Promise<void> {
     try {
-      await applyInvalidation(this.opts.redis, this.cache, invalidationPlan(event, bookId, this.keys));
+      await applyInvalidation(this.opts.redis, this.cache, invalidationPlan(event, bookId, this.keys), this.keys.bookGeneration(bookId));
     } catch (err) {
       // Entries then expire by their TTL: the policy table's ttl is the staleness bound in an outage.
       this.opts.log.warn({ err: (err as Error).message, bookId, event }, 'cache invalidation skipped');

@@ -105,6 +105,29 @@ describe('exercise 3: leaderboard scores', () => {
   });
 });
 
+describe('read/invalidate race', () => {
+  it('a load that started before a write is not stored after the write invalidated its book', async () => {
+    const id = c.seed.popular[35]!;
+    const k = c.service.keys;
+    await c.ctx.redis.unlink(k.bookPage(id));
+    c.service.cache.forgetLocal([k.bookPage(id)]);
+    const token = await c.login(13);
+    // The load reads the old page, then a review is written and invalidates the book, then the load returns.
+    const { outcome } = await c.service.cache.read('bookPage', k.bookPage(id), async () => {
+      const old = { stale: true };
+      const made = await c.call('POST', `/books/${id}/reviews`, { token, body: { rating: 2, body: 'written mid-load' } });
+      expect(made.status).toBe(201);
+      return old;
+    }, { generationKey: k.bookGeneration(id) });
+    expect(outcome).toBe('MISS');
+    // The old page was not written back: the next read loads the new one.
+    expect(await c.ctx.redis.exists(k.bookPage(id))).toBe(0);
+    const page = await c.call('GET', `/books/${id}`);
+    expect(page.headers.get('x-cache')).toBe('MISS');
+    expect(page.body.reviews.reviews[0].body).toBe('written mid-load');
+  });
+});
+
 describe('cache warming', () => {
   it('warming loads the most reviewed books\' pages, so their first request is a hit; a second warm loads nothing', async () => {
     const { rows } = await c.ctx.pg.query<{ id: string }>('SELECT id FROM books ORDER BY review_count DESC, id LIMIT 5');
