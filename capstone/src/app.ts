@@ -68,6 +68,15 @@ export function createBookApp(opts: AppOptions) {
     res.set('Cache-Control', 'private, no-store').json(me);
   });
 
+  doc('get', '/users/:id/reviews', 'A user\'s public profile and newest reviews, cursor pagination (not cached yet)', { params: S.UserParams, query: S.ReviewsQuery });
+  app.get('/users/:id/reviews', who, limit, validate({ params: S.UserParams, query: S.ReviewsQuery }), async (_req, res) => {
+    const v = valid(res, { params: S.UserParams, query: S.ReviewsQuery });
+    const found = await service.db.userReviews(v.params.id, v.query.cursor, v.query.limit);
+    if (!found) throw new NotFoundError(`no user ${v.params.id}`);
+    // Public fields only (display name, never the email).
+    res.json({ user: found.user, ...found.page });
+  });
+
   doc('get', '/books/:id', 'Book page: book, rating summary, first page of reviews, metadata', { params: S.BookParams });
   app.get('/books/:id', who, limit, validate({ params: S.BookParams }), async (_req, res) => {
     const { page, outcome, meta } = await service.bookPage(valid(res, { params: S.BookParams }).params.id);

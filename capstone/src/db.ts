@@ -92,6 +92,31 @@ export class Db {
     return { reviews: page, next: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
+  /** A user's public profile: display name and review count, and their newest reviews (keyset pages). */
+  async userReviews(userId: number, cursor: string | undefined, limit: number): Promise<{ user: { id: number; displayName: string; reviews: number }; page: ReviewPage } | undefined> {
+    const { rows: users } = await this.q<{ display_name: string; n: number }>(
+      this.pool,
+      'SELECT u.display_name, (SELECT count(*)::int FROM reviews r WHERE r.user_id = u.id) AS n FROM users u WHERE u.id = $1',
+      [userId],
+    );
+    if (!users[0]) return undefined;
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const { rows } = await this.q<ReviewRow>(
+      this.pool,
+      `SELECT r.id, r.book_id, r.user_id, $5::text AS display_name, r.rating, r.body, r.helpful_count, r.created_at, r.updated_at
+         FROM reviews r
+        WHERE r.user_id = $1 AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2::timestamptz, $3::bigint))
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $4`,
+      [userId, after?.at ?? null, after?.id ?? 0, limit + 1, users[0].display_name],
+    );
+    const reviews = rows.slice(0, limit).map(reviewOf);
+    const last = reviews.at(-1);
+    return {
+      user: { id: userId, displayName: users[0].display_name, reviews: users[0].n },
+      page: { reviews, next: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null },
+    };
+  }
+
   async createReview(bookId: number, userId: number, rating: number, body: string): Promise<WriteResult> {
     return this.tx(async (c) => {
       let inserted;

@@ -47,6 +47,23 @@ describe('book page and reviews', () => {
     expect(seen.sort()).toEqual(rows.map((r) => Number(r.id)).sort());
   });
 
+  it('a user\'s reviews page through by cursor, with public fields only', async () => {
+    const { rows } = await c.ctx.pg.query<{ user_id: string; n: number }>('SELECT user_id, count(*)::int AS n FROM reviews GROUP BY user_id ORDER BY n DESC LIMIT 1');
+    const userId = Number(rows[0]!.user_id);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await c.call('GET', `/users/${userId}/reviews?limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.status).toBe(200);
+      expect(r.body.user).toEqual({ id: userId, displayName: expect.any(String), reviews: rows[0]!.n });
+      expect(JSON.stringify(r.body)).not.toContain('@example.test');
+      seen.push(...r.body.reviews.map((x: { id: number }) => x.id));
+      cursor = r.body.next;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(rows[0]!.n);
+    expect((await c.call('GET', '/users/99999999/reviews')).status).toBe(404);
+  });
+
   it('bad input is a 4xx with the shared error body, never a 500', async () => {
     expect((await c.call('GET', '/books/abc')).status).toBe(400);
     expect((await c.call('GET', '/books/999999')).status).toBe(404);
