@@ -111,6 +111,11 @@ export function createBookApp(opts: AppOptions) {
     res.json(await service.vote(v.params.id, userId(res), v.body.helpful));
   });
 
+  doc('get', '/leaderboards/top-reviewers', 'Reviewers by helpful votes received', { query: S.BoardQuery });
+  app.get('/leaderboards/top-reviewers', who, limit, validate({ query: S.BoardQuery }), async (_req, res) => {
+    const { entries, outcome, source } = await service.topReviewers(valid(res, { query: S.BoardQuery }).query.limit);
+    cached(res, outcome).json({ board: 'top-reviewers', source, entries });
+  });
   doc('get', '/leaderboards/:board', 'Top-rated (Bayesian average, minimum review count) or most reviewed this week', { params: S.BoardParams, query: S.BoardQuery });
   app.get('/leaderboards/:board', who, limit, validate({ params: S.BoardParams, query: S.BoardQuery }), async (_req, res) => {
     const v = valid(res, { params: S.BoardParams, query: S.BoardQuery });

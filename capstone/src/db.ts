@@ -159,9 +159,9 @@ export class Db {
   }
 
   /** One vote per user per review (a second vote replaces the first); helpful_count stays exact. */
-  async vote(reviewId: number, userId: number, helpful: boolean): Promise<{ bookId: number; helpful: number }> {
+  async vote(reviewId: number, userId: number, helpful: boolean): Promise<{ bookId: number; helpful: number; authorId: number; delta: number }> {
     return this.tx(async (c) => {
-      const { rows: found } = await this.q<{ book_id: string }>(c, 'SELECT book_id FROM reviews WHERE id = $1 FOR UPDATE', [reviewId]);
+      const { rows: found } = await this.q<{ book_id: string; user_id: string; helpful_count: number }>(c, 'SELECT book_id, user_id, helpful_count FROM reviews WHERE id = $1 FOR UPDATE', [reviewId]);
       if (!found[0]) throw new NotFoundError(`no review ${reviewId}`);
       await this.q(c, `INSERT INTO review_votes (review_id, user_id, helpful) VALUES ($1, $2, $3) ON CONFLICT (review_id, user_id) DO UPDATE SET helpful = EXCLUDED.helpful`, [reviewId, userId, helpful]);
       const { rows } = await this.q<{ helpful_count: number }>(
@@ -169,7 +169,8 @@ export class Db {
         `UPDATE reviews SET helpful_count = (SELECT count(*) FROM review_votes WHERE review_id = $1 AND helpful) WHERE id = $1 RETURNING helpful_count`,
         [reviewId],
       );
-      return { bookId: Number(found[0].book_id), helpful: rows[0]!.helpful_count };
+      const now = rows[0]!.helpful_count;
+      return { bookId: Number(found[0].book_id), helpful: now, authorId: Number(found[0].user_id), delta: now - found[0].helpful_count };
     });
   }
 
@@ -201,6 +202,22 @@ export class Db {
       [new Date(since), limit],
     );
     return rows.map((r) => ({ bookId: Number(r.book_id), count: Number(r.n) }));
+  }
+
+  /** Users by helpful votes received (the top-reviewers board's truth). */
+  async helpfulByUser(limit: number): Promise<Array<{ userId: number; helpful: number }>> {
+    const { rows } = await this.q<{ user_id: string; n: string }>(
+      this.pool,
+      'SELECT user_id, sum(helpful_count) AS n FROM reviews GROUP BY user_id HAVING sum(helpful_count) > 0 ORDER BY n DESC, user_id LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => ({ userId: Number(r.user_id), helpful: Number(r.n) }));
+  }
+
+  async displayNames(ids: number[]): Promise<Map<number, string>> {
+    if (!ids.length) return new Map();
+    const { rows } = await this.q<{ id: string; display_name: string }>(this.pool, 'SELECT id, display_name FROM users WHERE id = ANY($1::bigint[])', [ids]);
+    return new Map(rows.map((r) => [Number(r.id), r.display_name]));
   }
 
   /** The most reviewed books: what cache warming loads first. */

@@ -14,6 +14,8 @@ export interface CacheKeys {
   topRated: string;
   topRatedVersions: string;
   reviewedWeek(week: number): string;
+  /** zset user id → helpful votes received on all their reviews. */
+  topReviewers: string;
 }
 
 export function cacheKeys(keys: KeyBuilder): CacheKeys {
@@ -27,5 +29,6 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     topRated: keys.tagged('board', 'top-rated'),
     topRatedVersions: keys.tagged('board', 'top-rated', 'versions'),
     reviewedWeek: (week) => keys.key('board', 'reviewed-week', week),
+    topReviewers: keys.key('board', 'top-reviewers'),
   };
 }

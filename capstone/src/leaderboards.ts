@@ -44,6 +44,18 @@ export class Leaderboards {
     }
   }
 
+  /** After a committed vote: the review author's helpful total moves by the vote's effect (ZINCRBY commutes: exact under concurrency). */
+  async onVote(authorId: number, delta: number): Promise<void> {
+    if (delta !== 0) await this.redis.zincrby(this.keys.topReviewers, delta, String(authorId));
+  }
+
+  async topReviewers(limit: number): Promise<Array<{ userId: number; helpful: number; rank: number }>> {
+    const flat = await this.redis.zrange(this.keys.topReviewers, 0, limit - 1, 'REV', 'WITHSCORES');
+    const out = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ userId: Number(flat[i]), helpful: Number(flat[i + 1]), rank: i / 2 + 1 });
+    return out;
+  }
+
   async topRated(limit: number): Promise<BoardEntry[]> {
     return entries(await this.redis.zrange(this.keys.topRated, 0, limit - 1, 'REV', 'WITHSCORES'));
   }
@@ -111,7 +123,17 @@ export class Leaderboards {
       for (const r of weekRows.slice(i, i + 1000)) p.zadd(tmpWeek, r.count, String(r.bookId));
       await p.exec();
     }
+    const reviewers = await db.helpfulByUser(1_000_000);
+    const tmpReviewers = `${this.keys.topReviewers}:rebuild`;
+    await this.redis.unlink(tmpReviewers);
+    for (let i = 0; i < reviewers.length; i += 1000) {
+      const p = this.redis.pipeline();
+      for (const r of reviewers.slice(i, i + 1000)) p.zadd(tmpReviewers, r.helpful, String(r.userId));
+      await p.exec();
+    }
     const swap = this.redis.multi();
+    if (reviewers.length) swap.rename(tmpReviewers, this.keys.topReviewers);
+    else swap.unlink(this.keys.topReviewers);
     if (next.size) swap.rename(tmpTop, this.keys.topRated);
     else swap.unlink(this.keys.topRated);
     if (summaries.length) swap.rename(tmpVersions, this.keys.topRatedVersions);

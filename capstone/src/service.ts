@@ -165,7 +165,28 @@ export class BookService {
   async vote(reviewId: number, userId: number, helpful: boolean) {
     const v = await this.db.vote(reviewId, userId, helpful);
     await this.invalidate('vote.cast', v.bookId);
-    return v;
+    try {
+      await this.boards.onVote(v.authorId, v.delta);
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'top-reviewers update skipped; `rebuild` repairs it');
+    }
+    return { bookId: v.bookId, helpful: v.helpful };
+  }
+
+  async topReviewers(limit: number) {
+    const { value, outcome } = await this.cache.read('leaderboard', this.keys.leaderboard('top-reviewers', limit), async () => {
+      let rows: Array<{ userId: number; helpful: number; rank: number }>;
+      let source: 'redis' | 'postgres' = 'redis';
+      try {
+        rows = await this.boards.topReviewers(limit);
+      } catch {
+        rows = (await this.db.helpfulByUser(limit)).map((r, i) => ({ ...r, rank: i + 1 }));
+        source = 'postgres';
+      }
+      const names = await this.db.displayNames(rows.map((r) => r.userId));
+      return { entries: rows.map((r) => ({ ...r, displayName: names.get(r.userId) ?? '' })), source };
+    });
+    return { ...value, outcome };
   }
 
   /** After the commit: the invalidation triggers, then the boards. Redis failing here is logged, not thrown: the write happened. */

@@ -55,5 +55,10 @@ describe('concurrent writes on one book', () => {
     const { rows: stored } = await c.ctx.pg.query('SELECT helpful_count FROM reviews WHERE id = $1', [review.id]);
     expect(stored[0].helpful_count).toBe(counted[0].n);
     expect(counted[0].n).toBe(voters.filter((_, i) => i % 3 !== 0).length);
+    // The author's total on the top-reviewers board equals Postgres's.
+    const { rows: total } = await c.ctx.pg.query('SELECT sum(helpful_count)::int AS n FROM reviews WHERE user_id = $1', [review.user_id]);
+    expect(Number(await c.ctx.redis.zscore(c.service.keys.topReviewers, review.user_id))).toBe(total[0].n);
+    const board = await c.call('GET', '/leaderboards/top-reviewers?limit=10');
+    expect(board.body.entries[0]).toEqual(expect.objectContaining({ userId: Number(review.user_id), helpful: total[0].n, displayName: expect.any(String) }));
   });
 });
