@@ -1,0 +1,109 @@
+// `npm run lab capstone`: a narrated tour of the book review API — read-through caching, a write that
+// invalidates exactly its book, the leaderboards, the write limit, the metadata breaker opening, and a
+// Redis outage served from Postgres. Ends by itself.
+import { randomBytes } from 'node:crypto';
+import pc from 'picocolors';
+import type { LabContext } from '../harness/context';
+import { startRedisServer } from '../harness/faults';
+import { listen } from '../shared/http';
+import { createServingRedis, servingRedisOptions, whenRedisReady } from '../shared/redis-client';
+import { ensureSeeded, launch } from './src/launch';
+import { DEMO_SEED, isSeeded } from './src/schema';
+
+async function call(base: string, method: string, path: string, o: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+export async function runDemo(ctx: LabContext): Promise<void> {
+  const say = (s: string) => console.log(`\n${pc.bold(pc.cyan('▸'))} ${s}`);
+  const line = (s: string) => console.log(`  ${s}`);
+  if (!(await isSeeded(ctx.pg))) say(`Seeding a demo catalogue (${DEMO_SEED.books.toLocaleString('en-US')} books) with COPY; \`npm run lab capstone -- serve\` seeds the full 50,000 / 500,000.`);
+  await ensureSeeded(ctx, DEMO_SEED);
+  const redis = ctx.newRedis(servingRedisOptions());
+  await whenRedisReady(redis, 5000);
+  const l = await launch(ctx, { redis, app: { limits: [{ name: 'per-user', by: ['user'], capacity: 1000, refillPerSec: 100 }, { name: 'writes', by: ['user', 'endpoint'], endpoints: ['POST /reviews/:id/votes'], capacity: 3, refillPerSec: 0.1 }] }, service: { breaker: { minVolume: 4, coolDownMs: 30_000 } } });
+  const http = await listen(l.app);
+  const base = http.url;
+  try {
+    await l.service.boards.rebuild(l.service.db);
+    const { rows } = await ctx.pg.query<{ id: string }>('SELECT id FROM books ORDER BY review_count DESC LIMIT 3');
+    const [hot, other] = rows.map((r) => Number(r.id)) as [number, number];
+
+    say(`Read-through: GET /books/${hot} twice (the most reviewed book).`);
+    for (let i = 0; i < 2; i++) {
+      const q0 = l.service.db.queries;
+      const r = await call(base, 'GET', `/books/${hot}`);
+      line(`X-Cache: ${pc.bold(r.headers.get('x-cache') ?? '')}  — ${l.service.db.queries - q0} Postgres queries; "${r.body.book.title}", ${r.body.rating.count} reviews, average ${r.body.rating.average}`);
+    }
+    await call(base, 'GET', `/books/${other}`);
+    line(`(also cached: book ${other})`);
+
+    say('A new review invalidates exactly its book: page and review pages of that book, nothing else.');
+    const email = `demo-${randomBytes(3).toString('hex')}@example.test`;
+    await call(base, 'POST', '/auth/register', { body: { email, password: 'demo password' } });
+    const token = (await call(base, 'POST', '/auth/login', { body: { email, password: 'demo password' } })).body.accessToken as string;
+    line(`registered ${email}; the session lives in Redis (5.3.2)`);
+    const before = Number(await redis.zscore(l.service.keys.topRated, String(hot)));
+    const made = await call(base, 'POST', `/books/${hot}/reviews`, { token, body: { rating: 1, body: 'Not for me.' } });
+    line(`POST /books/${hot}/reviews → ${made.status}; book ${hot} now has ${made.body.rating.count} reviews`);
+    for (const id of [hot, other]) {
+      const r = await call(base, 'GET', `/books/${id}`);
+      line(`GET /books/${id} → X-Cache: ${pc.bold(r.headers.get('x-cache') ?? '')}${id === hot ? ` (count ${r.body.rating.count}, the new review first: "${r.body.reviews.reviews[0].body}")` : ' (untouched)'}`);
+    }
+    const score = await redis.zscore(l.service.keys.topRated, String(hot));
+    line(`top-rated board: book ${hot} score ${before} → ${Number(score)} (Bayesian average, version-guarded ZADD)`);
+
+    say('Writes have a stricter per-route limit (5.3.1): votes, 3 in a burst.');
+    const reviewId = (await call(base, 'GET', `/books/${other}/reviews?limit=10`)).body.reviews[0].id;
+    for (let i = 0; i < 4; i++) {
+      const r = await call(base, 'POST', `/reviews/${reviewId}/votes`, { token, body: { helpful: true } });
+      line(`vote → ${r.status}  RateLimit: ${r.headers.get('ratelimit')}`);
+    }
+
+    say('The metadata service starts failing; the breaker (5.3.3) opens and pages say degraded: true.');
+    l.metadata.behaviour.failureRate = 1;
+    const { rows: cold } = await ctx.pg.query<{ id: string }>('SELECT id FROM books ORDER BY id DESC LIMIT 6');
+    for (const { id } of cold) {
+      const r = await call(base, 'GET', `/books/${id}`);
+      line(`GET /books/${id} → ${r.status} degraded: ${r.body.degraded}, breaker ${l.service.breaker.current.state}`);
+    }
+    const calls = l.metadata.stats.requests;
+    const r = await call(base, 'GET', `/books/${hot}`);
+    line(`GET /books/${hot} → metadata ${JSON.stringify(r.body.metadata)} degraded: ${r.body.degraded} — still fresh in the cache, so no call was needed (+${l.metadata.stats.requests - calls} calls)`);
+    const known = await l.service.cache.peek(l.service.keys.metadata(Number(cold[0]!.id)));
+    line(`book ${cold[0]!.id} had no metadata cached before the failures: it answered metadata ${known ? 'from cache' : 'null'} with degraded: true`);
+    l.metadata.behaviour.failureRate = 0;
+    await l.service.breaker.reset('demo over');
+
+    say('Redis outage (a private redis-server, stopped): reads go to Postgres, writes answer 503.');
+    const server = await startRedisServer();
+    const privateRedis = createServingRedis(server.url, { log: ctx.log, name: 'capstone-demo' });
+    await whenRedisReady(privateRedis);
+    const l2 = await launch(ctx, { redis: privateRedis, metadata: l.metadata, app: { limits: false } });
+    const http2 = await listen(l2.app);
+    try {
+      const t2 = (await call(http2.url, 'POST', '/auth/login', { body: { email, password: 'demo password' } })).body.accessToken;
+      await server.stop();
+      const page = await call(http2.url, 'GET', `/books/${other}`);
+      line(`GET /books/${other} → ${page.status}, X-Cache: ${page.headers.get('x-cache')} (from Postgres)`);
+      const board = await call(http2.url, 'GET', '/leaderboards/top-rated?limit=10');
+      line(`GET /leaderboards/top-rated → ${board.status}, source: ${board.body.source}`);
+      const w = await call(http2.url, 'POST', `/reviews/${reviewId}/votes`, { token: t2, body: { helpful: true } });
+      line(`POST a vote → ${w.status} ${w.body.error.code}, Retry-After: ${w.headers.get('retry-after')} (sessions fail closed)`);
+    } finally {
+      await http2.close();
+      await l2.close();
+      privateRedis.disconnect();
+      await server.dispose();
+    }
+    say('Tour over. `npm run lab capstone -- serve` for curl and /docs; `npm run bench capstone -- --quick` for the numbers.');
+  } finally {
+    await http.close();
+    await l.close();
+  }
+}

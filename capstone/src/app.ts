@@ -1,0 +1,163 @@
+// The HTTP API. Cacheable reads answer with X-Cache (HIT-L1, HIT, STALE, MISS, BYPASS); private
+// responses say Cache-Control: private, no-store and never touch the shared cache. Writes need a
+// session and pay the stricter write limit.
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors';
+import { createApp, finishApp, valid, validate } from '../../shared/http';
+import type { KeyBuilder } from '../../shared/keys';
+import { OpenAPIRegistry, serveOpenApi } from '../../shared/openapi';
+import { timingSafeEqual } from 'node:crypto';
+import type { CacheOutcome } from './cache';
+import type { Behaviour as MetadataBehaviour } from './metadata-service';
+import { createRateLimit, DEFAULT_LIMITS, type PolicyInput } from './rate-limits';
+import * as S from './schemas';
+import type { BookService } from './service';
+import { identifyUser, requireUser } from './sessions';
+
+export interface AppOptions {
+  service: BookService;
+  redis: Redis;
+  keys: KeyBuilder;
+  /** Rate-limit policies; false = none (the bench measures caching, not limiting). */
+  limits?: PolicyInput[] | false;
+  /** Needed for /admin routes; without it they answer 403. */
+  adminKey?: string;
+  /** The metadata service's knobs, when this process started it (demo, serve). */
+  metadataBehaviour?: MetadataBehaviour;
+  now?: () => number;
+}
+
+export function createBookApp(opts: AppOptions) {
+  const { service } = opts;
+  const app = createApp({ name: 'capstone' });
+  service.registerMetrics(app.locals.metrics);
+  const registry = new OpenAPIRegistry();
+  const limit: RequestHandler = opts.limits === false ? (_q, _s, next) => next() : createRateLimit(opts.redis, opts.keys, opts.limits ?? DEFAULT_LIMITS, { now: opts.now, log: service.opts.log });
+  const user = requireUser(service.auth);
+  const who = identifyUser(service.auth);
+  const doc = (method: 'get' | 'post' | 'patch' | 'delete', path: string, summary: string, request: Record<string, unknown> = {}) =>
+    registry.registerPath({ method, path: path.replace(/:(\w+)/g, '{$1}'), summary, request: request as never, responses: { 200: { description: 'OK' } } });
+  const cached = (res: Response, outcome: CacheOutcome) => res.set('X-Cache', outcome).set('Cache-Control', 'public, max-age=0');
+  const userId = (res: Response) => Number(res.locals.auth.userId);
+
+  doc('post', '/auth/register', 'Create an account', { body: { content: { 'application/json': { schema: S.Credentials } } } });
+  app.post('/auth/register', who, limit, validate({ body: S.Credentials }), async (_req, res) => {
+    const { email, password } = valid(res, { body: S.Credentials }).body;
+    res.status(201).json(await service.auth.register(email, password));
+  });
+  doc('post', '/auth/login', 'Log in: an access token whose session lives in Redis', { body: { content: { 'application/json': { schema: S.Credentials } } } });
+  app.post('/auth/login', who, limit, validate({ body: S.Credentials }), async (_req, res) => {
+    const { email, password } = valid(res, { body: S.Credentials }).body;
+    res.set('Cache-Control', 'no-store').json(await service.auth.login(email, password));
+  });
+  doc('post', '/auth/logout', 'End this session');
+  app.post('/auth/logout', user, async (_req, res) => {
+    await service.auth.logout(res.locals.auth);
+    res.status(204).end();
+  });
+  doc('post', '/auth/logout-all', 'End every session of this user');
+  app.post('/auth/logout-all', user, async (_req, res) => {
+    await service.auth.logoutAll(res.locals.auth);
+    res.status(204).end();
+  });
+  doc('get', '/me', 'Your profile (private: never cached shared)');
+  app.get('/me', user, limit, async (_req, res) => {
+    const me = await service.db.user(userId(res));
+    if (!me) throw new NotFoundError('no such user');
+    res.set('Cache-Control', 'private, no-store').json(me);
+  });
+
+  doc('get', '/users/:id/reviews', 'A user\'s public profile and newest reviews, cursor pagination (not cached yet)', { params: S.UserParams, query: S.ReviewsQuery });
+  app.get('/users/:id/reviews', who, limit, validate({ params: S.UserParams, query: S.ReviewsQuery }), async (_req, res) => {
+    const v = valid(res, { params: S.UserParams, query: S.ReviewsQuery });
+    const found = await service.db.userReviews(v.params.id, v.query.cursor, v.query.limit);
+    if (!found) throw new NotFoundError(`no user ${v.params.id}`);
+    // Public fields only (display name, never the email).
+    res.json({ user: found.user, ...found.page });
+  });
+
+  doc('get', '/books/:id', 'Book page: book, rating summary, first page of reviews, metadata', { params: S.BookParams });
+  app.get('/books/:id', who, limit, validate({ params: S.BookParams }), async (_req, res) => {
+    const { page, outcome, meta } = await service.bookPage(valid(res, { params: S.BookParams }).params.id);
+    cached(res, outcome).json({ ...page, metadata: meta.metadata, degraded: meta.degraded });
+  });
+  doc('get', '/books/:id/reviews', 'Reviews of a book, newest first, cursor pagination', { params: S.BookParams, query: S.ReviewsQuery });
+  app.get('/books/:id/reviews', who, limit, validate({ params: S.BookParams, query: S.ReviewsQuery }), async (_req, res) => {
+    const v = valid(res, { params: S.BookParams, query: S.ReviewsQuery });
+    const { page, outcome } = await service.reviewPage(v.params.id, v.query.cursor, v.query.limit);
+    cached(res, outcome).json(page);
+  });
+  doc('post', '/books/:id/reviews', 'Write a review (one per user per book)', { params: S.BookParams, body: { content: { 'application/json': { schema: S.NewReview } } } });
+  app.post('/books/:id/reviews', user, limit, validate({ params: S.BookParams, body: S.NewReview }), async (_req, res) => {
+    const v = valid(res, { params: S.BookParams, body: S.NewReview });
+    const w = await service.createReview(v.params.id, userId(res), v.body.rating, v.body.body);
+    res.status(201).json({ review: w.review, rating: { count: w.summary.count, sum: w.summary.sum } });
+  });
+  doc('patch', '/reviews/:id', 'Edit your review', { params: S.ReviewParams, body: { content: { 'application/json': { schema: S.EditReview } } } });
+  app.patch('/reviews/:id', user, limit, validate({ params: S.ReviewParams, body: S.EditReview }), async (_req, res) => {
+    const v = valid(res, { params: S.ReviewParams, body: S.EditReview });
+    const w = await service.editReview(v.params.id, userId(res), v.body);
+    res.json({ review: w.review });
+  });
+  doc('delete', '/reviews/:id', 'Delete your review', { params: S.ReviewParams });
+  app.delete('/reviews/:id', user, limit, validate({ params: S.ReviewParams }), async (_req, res) => {
+    await service.deleteReview(valid(res, { params: S.ReviewParams }).params.id, userId(res));
+    res.status(204).end();
+  });
+  doc('post', '/reviews/:id/votes', 'Vote a review helpful or not (one vote per user, replaceable)', { params: S.ReviewParams, body: { content: { 'application/json': { schema: S.Vote } } } });
+  app.post('/reviews/:id/votes', user, limit, validate({ params: S.ReviewParams, body: S.Vote }), async (_req, res) => {
+    const v = valid(res, { params: S.ReviewParams, body: S.Vote });
+    res.json(await service.vote(v.params.id, userId(res), v.body.helpful));
+  });
+
+  doc('get', '/leaderboards/top-reviewers', 'Reviewers by helpful votes received', { query: S.BoardQuery });
+  app.get('/leaderboards/top-reviewers', who, limit, validate({ query: S.BoardQuery }), async (_req, res) => {
+    const { entries, outcome, source } = await service.topReviewers(valid(res, { query: S.BoardQuery }).query.limit);
+    cached(res, outcome).json({ board: 'top-reviewers', source, entries });
+  });
+  doc('get', '/leaderboards/:board', 'Top-rated (Bayesian average, minimum review count) or most reviewed this week', { params: S.BoardParams, query: S.BoardQuery });
+  app.get('/leaderboards/:board', who, limit, validate({ params: S.BoardParams, query: S.BoardQuery }), async (_req, res) => {
+    const v = valid(res, { params: S.BoardParams, query: S.BoardQuery });
+    const { entries, outcome, source } = await service.leaderboard(v.params.board, v.query.limit);
+    cached(res, outcome).json({ board: v.params.board, source, entries });
+  });
+
+  doc('get', '/health', 'What is up and what is degraded');
+  app.get('/health', async (_req, res) => {
+    const [redis, postgres] = await Promise.all([
+      opts.redis.ping().then(() => 'up', () => 'down'),
+      service.opts.pool.query('SELECT 1').then(() => 'up', () => 'down'),
+    ]);
+    const breaker = service.breaker.current.state;
+    const degraded = [redis === 'down' && 'cache and sessions (Redis down: reads from Postgres, writes 503)', postgres === 'down' && 'database', breaker !== 'closed' && `metadata (breaker ${breaker})`].filter(Boolean);
+    res.set('Cache-Control', 'no-store').status(postgres === 'up' ? 200 : 503).json({ redis, postgres, breaker, degraded });
+  });
+
+  const admin: RequestHandler = (req, _res, next) => {
+    const given = Buffer.from(req.get('x-admin-key') ?? '');
+    const want = Buffer.from(opts.adminKey ?? '');
+    if (!opts.adminKey || given.length !== want.length || !timingSafeEqual(given, want)) return next(new ForbiddenError('admin key required'));
+    next();
+  };
+  doc('post', '/admin/metadata-behaviour', 'Make the metadata service slow or failing (admin key)', { body: { content: { 'application/json': { schema: S.Behaviour } } } });
+  app.post('/admin/metadata-behaviour', admin, validate({ body: S.Behaviour }), (_req, res) => {
+    if (!opts.metadataBehaviour) throw new NotFoundError('this process does not run the metadata service');
+    Object.assign(opts.metadataBehaviour, valid(res, { body: S.Behaviour }).body);
+    res.json(opts.metadataBehaviour);
+  });
+  doc('post', '/admin/rebuild-leaderboards', 'Recompute the boards from Postgres and report the drift (admin key)');
+  app.post('/admin/rebuild-leaderboards', admin, async (_req, res) => {
+    res.json({ drift: await service.boards.rebuild(service.db) });
+  });
+
+  // Every deliberate 503 (database or session store away) tells the client when to retry.
+  app.use(((err, _req, res, next) => {
+    if (err instanceof AppError && err.status === 503) res.set('Retry-After', '1');
+    next(err);
+  }) as ErrorRequestHandler);
+
+  serveOpenApi(app, registry, { title: 'Capstone: book review API', description: 'Every pattern of the workbook in one service.' });
+  finishApp(app);
+  return app;
+}

@@ -1,0 +1,75 @@
+// Book metadata through the breaker. Fresh cached metadata answers without a call; otherwise one call
+// goes through the breaker. When the breaker is open or the call fails, the last cached metadata (kept
+// for the policy's long grace) answers with degraded: true — never an error, never a wait.
+import type { Breaker } from './breaker';
+import type { ReadThroughCache } from './cache';
+import { CACHE_POLICIES, freshness } from './cache-policy';
+import type { CacheKeys } from './keys';
+
+export interface Metadata {
+  isbn: string;
+  pages: number;
+  language: string;
+}
+
+export interface MetadataResult {
+  metadata: Metadata | null;
+  degraded: boolean;
+}
+
+export class MetadataClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly breaker: Breaker,
+    private readonly cache: ReadThroughCache,
+    private readonly keys: CacheKeys,
+    private readonly now: () => number = Date.now,
+    private readonly onCall?: (outcome: 'ok' | 'failed' | 'rejected') => void,
+  ) {}
+
+  /**
+   * Never longer than `budgetMs`: a page does not wait on a stalled Redis or a slow breaker decision;
+   * past the budget it answers degraded with whatever it already knew.
+   */
+  async get(bookId: number, budgetMs = 350): Promise<MetadataResult> {
+    const seen: { last?: Metadata } = {};
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<MetadataResult>((resolve) => {
+      timer = setTimeout(() => resolve({ metadata: seen.last ?? null, degraded: true }), budgetMs);
+    });
+    try {
+      return await Promise.race([this.lookup(bookId, seen), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async lookup(bookId: number, seen: { last?: Metadata }): Promise<MetadataResult> {
+    const key = this.keys.metadata(bookId);
+    const last = await this.cache.peek<Metadata>(key);
+    seen.last = last?.value;
+    if (last && freshness(CACHE_POLICIES.metadata, last.at, this.now()) === 'fresh') return { metadata: last.value, degraded: false };
+    let rejected = false;
+    const fresh = await this.breaker.call(
+      () => this.fetch(bookId),
+      ({ reason }) => {
+        rejected = reason === 'open';
+        return null;
+      },
+    );
+    this.onCall?.(fresh ? 'ok' : rejected ? 'rejected' : 'failed');
+    if (fresh) {
+      // Not awaited: a slow Redis must not hold the page (the entry is an optimisation).
+      void this.cache.store('metadata', key, fresh).catch(() => {});
+      return { metadata: fresh, degraded: false };
+    }
+    return { metadata: last?.value ?? null, degraded: true };
+  }
+
+  private async fetch(bookId: number): Promise<Metadata> {
+    const res = await fetch(`${this.baseUrl}/books/${bookId}`, { signal: AbortSignal.timeout(1_000) });
+    if (!res.ok) throw new Error(`metadata service answered ${res.status}`);
+    const body = (await res.json()) as Metadata;
+    return { isbn: body.isbn, pages: body.pages, language: body.language };
+  }
+}

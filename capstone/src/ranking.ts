@@ -1,0 +1,34 @@
+// The leaderboards' arithmetic, kept pure so it can be graded on its own.
+
+export interface RankingRules {
+  /** A book needs this many reviews to be on the top-rated board. */
+  minReviews: number;
+  /** Bayesian prior: weight (in reviews) and mean rating every book starts from. */
+  priorWeight: number;
+  priorMean: number;
+}
+
+export const DEFAULT_RANKING: RankingRules = { minReviews: 5, priorWeight: 10, priorMean: 3.5 };
+
+/**
+ * Exercise 3: the top-rated score of a book with `count` reviews summing to `sum`: the Bayesian
+ * average (priorWeight × priorMean + sum) / (priorWeight + count), rounded to 4 decimals — or null
+ * when the book has fewer than minReviews reviews (it must leave the board).
+ */
+export function topRatedScore(count: number, sum: number, rules: RankingRules = DEFAULT_RANKING): number | null {
+  if (count < rules.minReviews) return null;
+  return Math.round(((rules.priorWeight * rules.priorMean + sum) / (rules.priorWeight + count)) * 10_000) / 10_000;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+/** 1970-01-05 was a Monday: weeks start on Mondays, UTC. */
+const MONDAY_OFFSET_MS = 4 * 86_400_000;
+
+/** Exercise 3: the number of the UTC week (Monday to Sunday) that contains `ms`. */
+export function weekOf(ms: number): number {
+  return Math.floor((ms - MONDAY_OFFSET_MS) / WEEK_MS);
+}
+
+export function weekStart(week: number): number {
+  return week * WEEK_MS + MONDAY_OFFSET_MS;
+}
