@@ -11,6 +11,7 @@ import { rateMetric, ratio, type Metric } from '../harness/report';
 import { servingRedisOptions, whenRedisReady } from '../shared/redis-client';
 import { ensureSeeded, launch } from './src/launch';
 import { prng, FULL_SEED, SEED_PASSWORD, type SeedSize } from './src/seed';
+import { TEST_SCRYPT } from '../shared/password';
 
 const QUICK_SEED: SeedSize = { books: 5_000, reviews: 50_000 };
 
@@ -56,7 +57,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   for (const mode of ['no-cache', 'warm'] as const) {
     // Each mode starts from an empty cache (sessions live under another namespace and stay).
     await deleteByPrefix(redis, `${ctx.prefix}capstone:`);
-    const l = await launch(ctx, { redis, service: { cache: mode !== 'no-cache', bcryptRounds: 4, sessionSecret }, app: { limits: false } });
+    const l = await launch(ctx, { redis, service: { cache: mode !== 'no-cache', passwordParams: TEST_SCRYPT, sessionSecret }, app: { limits: false } });
     try {
       await l.service.boards.rebuild(l.service.db);
       if (!mix.length) {

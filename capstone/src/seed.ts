@@ -2,11 +2,11 @@
 // permutation of the books, so a few books get thousands of reviews and most get a handful (the shape
 // that makes a cache pay). Same sizes + same seed = the same rows, every time. Loaded with COPY into
 // bare tables; indexes and foreign keys come after, which is what keeps 500,000 reviews under 30 s.
-import bcrypt from 'bcryptjs';
 import type pg from 'pg';
 import { copyRows } from '../../harness/seed/copy';
 import type { Progress } from '../../harness/progress';
 import { addConstraints, createBareTables } from './schema';
+import { hashPassword, TEST_SCRYPT } from '../../shared/password';
 
 export interface SeedSize {
   books: number;
@@ -102,8 +102,9 @@ export async function seedCatalogue(pool: pg.Pool, opts: SeedOptions = {}): Prom
   })(), authorBar);
   authorBar?.stop();
 
-  // One cheap hash for every seeded user: bcrypt at its lowest cost, computed once.
-  const hash = bcrypt.hashSync(SEED_PASSWORD, 4);
+  // One cheap hash for every seeded user (scrypt at the test cost), computed once: seeded accounts are
+  // demo data, never real ones.
+  const hash = await hashPassword(SEED_PASSWORD, TEST_SCRYPT);
   const userBar = bar('users', users);
   await copyRows(pool, 'users', ['id', 'email', 'password_hash', 'display_name'], (function* () {
     for (let id = 1; id <= users; id++) yield [id, `reader${id}@example.test`, hash, `${NAMES[id % NAMES.length]} ${id}`];

@@ -3,6 +3,7 @@
 // breaker (5.3.3). `createBookService` builds it; app.ts puts HTTP in front of it.
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import type { ScryptParams } from '../../shared/password';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { NotFoundError } from '../../shared/errors';
@@ -30,7 +31,7 @@ export interface BookServiceOptions {
   /** false: the bench's no-cache mode. */
   cache?: boolean;
   sessionSecret?: string;
-  bcryptRounds?: number;
+  passwordParams?: ScryptParams;
   breaker?: { minVolume?: number; coolDownMs?: number; callTimeoutMs?: number };
 }
 
@@ -71,7 +72,7 @@ export class BookService {
       },
     });
     this.boards = new Leaderboards(opts.redis, this.keys, now);
-    this.auth = createSessions(opts.pool, opts.redis, opts.keys, { secret: opts.sessionSecret, now: opts.now, bcryptRounds: opts.bcryptRounds });
+    this.auth = createSessions(opts.pool, opts.redis, opts.keys, { secret: opts.sessionSecret, now: opts.now, passwordParams: opts.passwordParams });
     this.metadata = new MetadataClient(opts.metadataUrl, breaker, this.cache, this.keys, now);
   }
 

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AppError } from '../../shared/errors';
 import type { KeyBuilder } from '../../shared/keys';
+import type { ScryptParams } from '../../shared/password';
 import { AuthError } from '../../labs/5.3.2-jwt-sessions/src/auth-error';
 import { createAuthService, type AuthService } from '../../labs/5.3.2-jwt-sessions/src/auth-service';
 import { storeDeps } from '../../labs/5.3.2-jwt-sessions/src/store';
@@ -16,13 +17,13 @@ export interface SessionOptions {
   /** HS256 secret (≥ 32 bytes); JWT_SECRET or a random one per process when omitted. */
   secret?: string;
   now?: () => number;
-  /** bcrypt cost for new accounts (tests use 4). */
-  bcryptRounds?: number;
+  /** scrypt cost for new accounts (tests and the bench use the cheap TEST_SCRYPT). */
+  passwordParams?: ScryptParams;
 }
 
 export function createSessions(pool: pg.Pool, redis: Redis, keys: KeyBuilder, opts: SessionOptions = {}): AuthService {
   const tokens = createTokenService({ secret: opts.secret, now: opts.now, issuer: 'capstone' });
-  return createAuthService(pool, storeDeps(redis, keys.forLab('capstone-sessions'), { now: opts.now ?? Date.now }), tokens, opts.bcryptRounds ?? 10);
+  return createAuthService(pool, storeDeps(redis, keys.forLab('capstone-sessions'), { now: opts.now ?? Date.now }), tokens, { passwordParams: opts.passwordParams });
 }
 
 function bearer(header: string | undefined): string | undefined {

@@ -10,6 +10,7 @@ import { createBookApp, type AppOptions } from '../src/app';
 import { startMetadataService, type MetadataService } from '../src/metadata-service';
 import { SEED_PASSWORD, seedCatalogue, SMALL_SEED, type SeedResult, type SeedSize } from '../src/seed';
 import { createBookService, type BookService, type BookServiceOptions } from '../src/service';
+import { TEST_SCRYPT } from '../../shared/password';
 
 export interface Capstone {
   ctx: LabContext;
@@ -47,7 +48,7 @@ export async function startCapstone(opts: CapstoneOptions = {}): Promise<Capston
   const seed = await seedCatalogue(ctx.pg, { size: opts.size ?? SMALL_SEED, now: clock.now });
   const metadata = await startMetadataService({}, () => 0.5);
   const redis = opts.redis ?? ctx.redis;
-  const service = await createBookService({ pool: opts.pool?.(ctx) ?? ctx.pg, redis, keys: ctx.keys, log: ctx.log, metadataUrl: metadata.url, now, bcryptRounds: 4, sessionSecret: 'x'.repeat(32), ...opts.service });
+  const service = await createBookService({ pool: opts.pool?.(ctx) ?? ctx.pg, redis, keys: ctx.keys, log: ctx.log, metadataUrl: metadata.url, now, passwordParams: TEST_SCRYPT, sessionSecret: 'x'.repeat(32), ...opts.service });
   await service.boards.rebuild(service.db);
   const app = createBookApp({ service, redis, keys: ctx.keys, now, adminKey: 'test-admin-key', metadataBehaviour: metadata.behaviour, ...opts.app });
   const http = await listen(app);
