@@ -8,7 +8,12 @@ import { UsageError } from './usage-error';
 export const HELP_FLAGS = new Set(['--help', '-h']);
 
 const SERVE_FLAGS: Record<string, FlagUsage> = { port: { value: 'N', about: 'the port to listen on (default 3000; 0 picks a free one)' } };
-const BENCH_FLAGS: Record<string, FlagUsage> = { quick: { about: 'smaller data and shorter runs, for a fast look' } };
+const BENCH_FLAGS: Record<string, FlagUsage> = {
+  quick: { about: 'smaller data and shorter runs, for a fast look (1 round)' },
+  rounds: { value: 'N', about: 'how many times to run the bench (default 3, or what the lab says); ratios are medians with their range' },
+  label: { value: 'NAME', about: 'what to call this machine in reports (default: its host name; or WORKBOOK_LABEL)' },
+  reference: { about: 'maintainers: write the committed reference in docs/reports instead of .workbook/runs' },
+};
 
 const flagText = (name: string, f: FlagUsage) => `--${name}${f.value ? ` ${f.value}` : ''}`;
 const needs = (def: LabDefinition, command: LabCommand, argv: string[] = []) =>

@@ -1,5 +1,5 @@
-// One CLI manner in every lab, through the real CLI: --help prints the lab's usage and exits 0 without
-// touching a service; an unknown flag exits 2 with the usage; a busy port, a database the server lacks
+// One CLI manner in every lab (each lab's usage and argument check in-process, the CLI's exit codes
+// through the real CLI): --help prints the lab's usage and exits 0 without touching a service; an unknown flag exits 2 with the usage; a busy port, a database the server lacks
 // and a refused Postgres login are one line and exit 2; colours only on a terminal, never with NO_COLOR.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { discoverLabs } from '../labs';
+import { checkLabArgs, labUsage } from '../lab-usage';
+import { discoverLabs, findLab, loadLab } from '../labs';
 
 const run = promisify(execFile);
 // Each case starts the CLI (1-2 s of CPU); on a busy shared machine that can take far longer.
@@ -31,13 +32,31 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 const labs = discoverLabs();
 const STACK = /\n\s+at /;
 
-describe.concurrent.each(labs.map((l) => [l.id] as const))('lab %s', (id) => {
+// Every lab's usage and argument check, in-process (the same functions the CLI calls) …
+describe.each(labs.map((l) => [l.id, l] as const))('lab %s', (id, lab) => {
+  it('--help is its usage: commands, flags and the services each needs', async () => {
+    const def = await loadLab(lab);
+    expect(checkLabArgs(def, 'run', ['--help'])).toBe('help');
+    const usage = labUsage(def);
+    expect(usage).toContain(`${id} — `);
+    expect(usage).toContain('Usage:');
+    expect(usage).toContain(`npm run lab ${id}`);
+    expect(usage).toMatch(/needs (Redis|PostgreSQL)/);
+  });
+
+  it('an unknown flag is a usage error that names it', async () => {
+    const def = await loadLab(lab);
+    expect(() => checkLabArgs(def, 'run', ['--no-such-flag'])).toThrow(/'--no-such-flag'/);
+    expect(checkLabArgs(def, 'bench', ['--quick', '--rounds', '2', '--label', 'laptop', '--reference'])).toBe('ok');
+  });
+});
+
+// … and through the real CLI for two labs (a CLI start costs 1-2 s of CPU): exit codes, no services.
+describe.concurrent.each([['5.1.1'], ['5.3.B']] as const)('npm run lab %s through the CLI', (id) => {
   it('--help prints its usage and exits 0, without any service', async () => {
     const { code, out } = await cli(['lab', id, '--help'], NOWHERE);
     expect(out).toContain(`${id} — `);
     expect(out).toContain('Usage:');
-    expect(out).toContain(`npm run lab ${id}`);
-    expect(out).toMatch(/needs (Redis|PostgreSQL)/);
     expect(out).not.toContain('not answering');
     expect(code).toBe(0);
   });
@@ -110,15 +129,6 @@ describe.concurrent('one CLI manner', () => {
     expect(code).toBe(2);
   });
 
-  it('planned labs (capstone) are listed as planned and refused by name, not "Unknown lab"', async () => {
-    const list = await cli(['lab']);
-    expect(list.out).toMatch(/capstone\s+Book review API\s+\(planned\)/);
-    const one = await cli(['lab', 'capstone']);
-    expect(one.out).toContain('Lab capstone (Book review API) is planned, not built yet');
-    expect(one.out).not.toContain('Unknown lab');
-    expect(one.code).toBe(2);
-  });
-
   it('no colours through a pipe, even when CI is set', async () => {
     const { out } = await cli(['lab'], { CI: '1' });
     expect(out).toContain('[starter]');
@@ -159,5 +169,10 @@ describe('planned labs are found from their folders', () => {
     const all = discoverLabs(tmp, { planned: true }).map((l) => `${l.id} ${l.title}${l.planned ? ' (planned)' : ''}`);
     expect(all).toEqual(['7.1.1 Built', '7.1.2 Soon (planned)', '7.1.B Gateway (planned)', 'capstone Reviews (planned)']);
     expect(discoverLabs(tmp).map((l) => l.id)).toEqual(['7.1.1']);
+  });
+
+  it('a planned lab asked for by name is refused as planned, not as an unknown lab', () => {
+    expect(() => findLab('7.1.B', tmp)).toThrow(/Lab 7\.1\.B \(Gateway\) is planned, not built yet/);
+    expect(() => findLab('9.9.9', tmp)).toThrow(/Unknown lab "9\.9\.9"[\s\S]*7\.1\.B +Gateway +\(planned\)/);
   });
 });
