@@ -1,5 +1,6 @@
 // One CLI manner in every lab (each lab's usage and argument check in-process, the CLI's exit codes
-// through the real CLI): --help prints the lab's usage and exits 0 without touching a service; an unknown flag exits 2 with the usage; a busy port, a database the server lacks
+// through the real CLI): --help prints the lab's usage and exits 0 without touching a service; an unknown
+// flag exits 2 with the usage; a busy port, a database the server lacks
 // and a refused Postgres login are one line and exit 2; colours only on a terminal, never with NO_COLOR.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
