@@ -2,9 +2,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const run = promisify(execFile);
+// Each case starts the CLI (1-2 s of CPU), and the suite runs beside it: a generous bound for a hang.
+vi.setConfig({ testTimeout: 120_000 });
+
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 async function cli(args: string[], env: Record<string, string> = {}) {

@@ -6,11 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
 import { gradeFromResults, labExercises, type LabGrade } from '../grade';
 import { implDirFor, implFileFor, implMapping, MissingExerciseFileError, resolveImpl } from '../impl-resolve.mjs';
 import { findLab, ROOT } from '../labs';
+
+// Each case starts the CLI (1-2 s of CPU), and the suite runs beside it: a generous bound for a hang.
+vi.setConfig({ testTimeout: 120_000 });
 
 const run = promisify(execFile);
 const tmp = mkdtempSync(path.join(tmpdir(), 'wb-grade-test-'));
