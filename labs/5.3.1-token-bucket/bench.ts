@@ -17,11 +17,13 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   const iterations = quick ? 3_000 : 30_000;
   // Realistic buckets: many identities, a small capacity and a refill that is active during the run,
   // so decisions read live state, refill it and sometimes deny (the arithmetic is measured).
-  const users = 10_000;
-  const policy = { capacity: 100, refillPerSec: 10 };
+  // 1,000 identities × 30 decisions each per limiter, a few seconds apart: buckets of 20 refilling 2/s
+  // run dry towards the end, so allowed and denied decisions are both measured.
+  const users = 1_000;
+  const policy = { capacity: 20, refillPerSec: 2 };
   const bucket = createTokenBucket(ctx.redis);
   // rate-limiter-flexible's documented limiter for "a rate plus bursts" is BurstyRateLimiter: a
-  // fixed-window rate limiter (10 per second) backed by a burst limiter (90 more per 9 s) that is
+  // fixed-window rate limiter (2 per second) backed by a burst limiter (18 more per 9 s) that is
   // consulted only when the first refuses — the same average rate and burst as the bucket.
   const rlf = new BurstyRateLimiter(
     new RateLimiterRedis({ storeClient: ctx.redis, keyPrefix: ctx.keys.key('rlf'), points: policy.refillPerSec, duration: 1 }),
@@ -155,7 +157,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     ],
     notes: [
       `${iterations.toLocaleString()} decisions per limiter and concurrency over ${users.toLocaleString()} identities (${rounds} alternating rounds; each ratio is the median of same-round ratios, with their range); policy: capacity ${policy.capacity}, refill ${policy.refillPerSec}/s, so buckets refill and deny during the run (denied: lua ${luaDenied.toLocaleString()}, rlf ${rlfDenied.toLocaleString()}). Both limiters on the same Redis connection in the same run.`,
-      'rate-limiter-flexible is configured as its docs recommend for a rate with bursts: BurstyRateLimiter over two RateLimiterRedis (10 points per 1 s, then 90 burst points per 9 s, consulted only when the first refuses). Its Redis CPU row times the first limiter alone.',
+      `rate-limiter-flexible is configured as its docs recommend for a rate with bursts: BurstyRateLimiter over two RateLimiterRedis (${policy.refillPerSec} points per 1 s, then ${policy.capacity - policy.refillPerSec} burst points per ${(policy.capacity - policy.refillPerSec) / policy.refillPerSec} s, consulted only when the first refuses). Its Redis CPU row times the first limiter alone.`,
       'The Lua bucket reads Redis TIME inside the script (no injected clock), as in production.',
       `HTTP: autocannon, ${loadOpts.connections} connections, ${duration} s per run, ${httpRounds} rounds of plain / ping / limited (same-round ratios), one per-ip policy that never denies (the load has one address); non-2xx with limiter: ${limitedNon2xx}. The limiter and the PING floor share one client with enableAutoPipelining.`,
     ],
