@@ -7,6 +7,7 @@ import { copyRows } from '../../harness/seed/copy';
 import type { Progress } from '../../harness/progress';
 import { addConstraints, createBareTables } from './schema';
 import { hashPassword, TEST_SCRYPT } from '../../shared/password';
+import { seededRandom } from '../../harness/seed/zipf';
 
 export interface SeedSize {
   books: number;
@@ -39,17 +40,8 @@ export interface SeedResult {
   ms: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, so the data set is reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, from the harness), so the data set is reproducible. */
+export const prng = seededRandom;
 
 /** Review count per book id (index 0 = book 1): Zipf over a seeded shuffle of the ids. */
 export function reviewCounts(size: SeedSize, rand: () => number): { counts: Int32Array; popular: number[] } {

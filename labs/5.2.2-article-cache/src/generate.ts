@@ -1,5 +1,6 @@
 // Deterministic fake articles and comments, generated lazily (one row at a time) so 500,000 articles
 // and a million comments never sit in memory. A seeded PRNG makes every seed produce the same data.
+import { seededRandom } from '../../../harness/seed/zipf';
 
 export const TAGS = [
   'redis', 'postgres', 'caching', 'databases', 'node', 'typescript', 'performance', 'devops', 'security', 'testing',
@@ -13,17 +14,8 @@ const WORDS = (
   'because when while after before every only never always often simple clear small large remote local hot cold'
 ).split(' ');
 
-/** mulberry32: a tiny, fast, seedable PRNG (good enough for fake data, not for anything secret). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, from the harness): a tiny, fast, seedable generator for fake data, not for anything secret. */
+export const prng = seededRandom;
 
 const DAY_MS = 86_400_000;
 /** Articles are published over the two years before the seed's clock. */
