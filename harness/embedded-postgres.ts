@@ -2,7 +2,7 @@
 // own start() ties the server to the Node process (it stops it on exit), but the workbook shares one
 // server between commands, so this file runs the package's initdb and pg_ctl itself.
 import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,9 +111,31 @@ export function postgresPaths(dir: string) {
   return { home, data: path.join(home, 'data'), log: path.join(home, 'postgres.log') };
 }
 
+/**
+ * As root the server runs as another user, who may not be able to reach node_modules (a checkout under
+ * a private folder, as CI's is): the package's PostgreSQL install is copied once, symlinks kept, to a
+ * folder under the system temp directory that every user can read.
+ */
+function reachableBinaries(bins: ReturnType<typeof findBinaries>): ReturnType<typeof findBinaries> {
+  const native = path.resolve(path.dirname(bins.initdb), '..');
+  const staged = path.join(os.tmpdir(), `workbook-postgres-${bins.version}`);
+  const done = path.join(staged, '.complete');
+  if (!existsSync(done)) {
+    rmSync(staged, { recursive: true, force: true });
+    cpSync(native, staged, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staged, 0o755);
+    writeFileSync(done, '');
+  }
+  const moved = (f: string) => path.join(staged, path.relative(native, f));
+  return { initdb: moved(bins.initdb), pg_ctl: moved(bins.pg_ctl), postgres: moved(bins.postgres), version: bins.version };
+}
+
+/** The binaries the server's user can run: the package's own, or (as root) the staged copy. */
+const binariesFor = (user: ReturnType<typeof runAs>) => (user.uid !== undefined ? reachableBinaries(findBinaries()) : findBinaries());
+
 export async function startPostgres(dir: string): Promise<EmbeddedServer> {
-  const bins = findBinaries();
   const user = runAs();
+  const bins = binariesFor(user);
   const { home, data, log } = postgresPaths(dir);
   mkdirSync(home, { recursive: true });
   if (user.uid !== undefined) chownSync(home, user.uid, user.gid!);
@@ -160,8 +182,8 @@ export function postgresAlive(dir: string, s: EmbeddedServer): boolean {
 export async function stopPostgres(dir: string): Promise<void> {
   const { data } = postgresPaths(dir);
   if (!existsSync(path.join(data, 'postmaster.pid'))) return;
-  const bins = findBinaries();
   const user = runAs();
+  const bins = binariesFor(user);
   const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   await run(bins.pg_ctl, ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60'], user.uid !== undefined ? { uid: user.uid, gid: user.gid } : {}, 'pg_ctl stop');
   // pg_ctl returns once the pid file is gone; the postmaster exits a moment later.
