@@ -20,6 +20,7 @@ let gw: RunningInstance;
 let browser: BrowserContext;
 let page: Page;
 let key: string;
+let loadKey: string;
 
 beforeAll(async () => {
   ctx = await createTestContext('5.3.B', { serving: true });
@@ -30,6 +31,8 @@ beforeAll(async () => {
   gw = await startTestGateway(ctx, testConfig(ds), redis.url);
   const created = await admin(gw.url)('POST', '/admin/keys', { tenant: 'web', tier: 'pro' });
   key = created.body.key;
+  // The load test spends its own tenant's quota, so the checks after it meet only the limits they test.
+  loadKey = (await admin(gw.url)('POST', '/admin/keys', { tenant: 'load', tier: 'pro' })).body.key;
   // A fresh profile each run; playwright passes it as --user-data-dir and adds --headless.
   const profile = mkdtempSync(path.join(tmpdir(), 'gw-chromium-'));
   ctx.onDispose(() => rmSync(profile, { recursive: true, force: true }));
@@ -39,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.dispose());
 
-const call = (p: string) => fetch(gw.url + p, { headers: { 'x-api-key': key } });
+const call = (p: string, apiKey = key) => fetch(gw.url + p, { headers: { 'x-api-key': apiKey } });
 
 describe('dashboard in headless Chromium', () => {
   it('loads, signs in, and shows this instance with its policy version', async () => {
@@ -55,7 +58,7 @@ describe('dashboard in headless Chromium', () => {
   it('the chart updates as load runs', async () => {
     let running = true;
     const load = (async () => {
-      while (running) await call('/search');
+      while (running) await call('/search', loadKey);
     })();
     try {
       await poll(async () => Number(await page.getAttribute('body', 'data-last-total'))).toBeGreaterThan(0);
