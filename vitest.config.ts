@@ -34,11 +34,8 @@ function implSwap(): Plugin {
 const TEST_ROOTS = ['labs', 'capstone', 'harness/test', 'shared/test'];
 const include = ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/**/*.test.ts', 'shared/test/**/*.test.ts'];
 
-/**
- * Test files that run an outage drill. They assert "every request answered within 1 s", a bound a
- * starved CPU can break on its own, so they run after the rest of the suite, one file at a time.
- */
-function drillFiles(): string[] {
+/** Test files whose source contains `marker` (how drill files are found). */
+function filesCalling(marker: string): string[] {
   const root = import.meta.dirname;
   return TEST_ROOTS.flatMap((dir) => {
     let names: string[] = [];
@@ -50,10 +47,26 @@ function drillFiles(): string[] {
     return names
       .filter((n) => n.endsWith('.test.ts') && !n.includes('node_modules'))
       .map((n) => path.join(dir, n))
-      .filter((f) => readFileSync(path.join(root, f), 'utf8').includes('runOutageDrill('));
+      .filter((f) => readFileSync(path.join(root, f), 'utf8').includes(marker));
   });
 }
-const drills = drillFiles();
+/**
+ * Test files that run an outage drill. They assert "every request answered within 1 s", a bound a
+ * starved CPU can break on its own, so they run after the rest of the suite, one file at a time.
+ */
+const drills = filesCalling('runOutageDrill(');
+/** Failover drills: each starts its own cluster with replicas and kills a master under load. */
+const failovers = filesCalling('runFailoverDrill(');
+/** Tests that start their own small cluster to prove a key layout (the single-node pass's cluster proof). */
+const ownCluster = filesCalling('startRedisCluster(').filter((f) => !failovers.includes(f));
+
+/**
+ * `npm run test:cluster` (vitest.cluster.config.ts): the labs' suites on a Redis Cluster the global
+ * setup starts (or REDIS_CLUSTER_NODES), then the failover drills. Outage drills freeze a single
+ * private server, and the harness's own tests are about the harness, so they stay in `npm test`.
+ */
+const onCluster = process.env.WORKBOOK_REDIS === 'cluster';
+const labSuites = ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/keys-context.test.ts'];
 
 export default defineConfig({
   plugins: mappings.length ? [implSwap()] : [],
@@ -65,9 +78,14 @@ export default defineConfig({
     // Test files wait on Redis and Postgres far more than on the CPU, so run more than one per core.
     maxWorkers: 4,
     pool: 'forks',
-    projects: [
-      { extends: true, test: { name: 'suite', include, exclude: drills, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'outage drills', include: drills, fileParallelism: false, sequence: { groupOrder: 1 } } },
-    ],
+    projects: onCluster
+      ? [
+          { extends: true, test: { name: 'cluster suite', include: labSuites, exclude: [...drills, ...failovers, ...ownCluster], sequence: { groupOrder: 0 } } },
+          { extends: true, test: { name: 'failover drills', include: failovers, fileParallelism: false, sequence: { groupOrder: 1 } } },
+        ]
+      : [
+          { extends: true, test: { name: 'suite', include, exclude: [...drills, ...failovers], sequence: { groupOrder: 0 } } },
+          { extends: true, test: { name: 'outage drills', include: drills, fileParallelism: false, sequence: { groupOrder: 1 } } },
+        ],
   },
 });

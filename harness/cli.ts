@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { AppError, NotImplementedError } from '../shared/errors';
 import { runBench } from './bench';
+import { takeCluster, useCluster } from './cluster-flag';
 import { createContext } from './context';
 import { servicesFor } from './define-lab';
 import { DEFAULT_TIME_LIMIT_S, runGrade } from './grade';
@@ -54,7 +55,8 @@ program
       return;
     }
     const lab = findLab(id);
-    const { impl, rest } = takeImpl(args);
+    const { cluster, rest: withoutCluster } = takeCluster(args);
+    const { impl, rest } = takeImpl(withoutCluster);
     if (impl) {
       const implDir = implDirFor(lab.dir, impl);
       process.env.LAB_IMPL_SRC = path.join(lab.dir, 'src');
@@ -69,20 +71,25 @@ program
       console.log(labUsage(def));
       return;
     }
-    if (serving) {
-      await serveLab(def, rest.slice(1));
-      return;
-    }
-    const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: servicesFor(def, 'run', rest) });
-    const stop = () => {
-      void ctx.dispose().finally(() => process.exit(130));
-    };
-    process.once('SIGINT', stop);
+    const stopCluster = cluster ? await useCluster() : undefined;
     try {
-      await def.run(ctx, rest);
+      if (serving) {
+        await serveLab(def, rest.slice(1));
+        return;
+      }
+      const ctx = await createContext({ lab: def.id, schema: labSchema(def.id), services: servicesFor(def, 'run', rest) });
+      const stop = () => {
+        void ctx.dispose().finally(() => process.exit(130));
+      };
+      process.once('SIGINT', stop);
+      try {
+        await def.run(ctx, rest);
+      } finally {
+        process.off('SIGINT', stop);
+        await ctx.dispose();
+      }
     } finally {
-      process.off('SIGINT', stop);
-      await ctx.dispose();
+      await stopCluster?.();
     }
   });
 
@@ -93,14 +100,20 @@ program
   .argument('[args...]', '--quick (smaller, 1 round), --rounds N (default 3), --label NAME, --reference (maintainers), and the lab\'s own flags')
   .passThroughOptions()
   .allowUnknownOption()
-  .action(async (id: string, args: string[]) => {
+  .action(async (id: string, argv: string[]) => {
     const lab = findLab(id);
     const def = await loadLab(lab);
+    const { cluster, rest: args } = takeCluster(argv);
     if (def.bench && checkLabArgs(def, 'bench', args) === 'help') {
       console.log(labUsage(def));
       return;
     }
-    await runBench(lab, args);
+    const stopCluster = cluster ? await useCluster() : undefined;
+    try {
+      await runBench(lab, args);
+    } finally {
+      await stopCluster?.();
+    }
   });
 
 program

@@ -6,13 +6,17 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { keyBuilder, type KeyBuilder } from '../shared/keys';
-import { servingRedisOptions, watchRedisState, whenRedisReady } from '../shared/redis-client';
+import { connectRedis, servingRedisOptions, watchRedisState, whenRedisReady, type RedisClient } from '../shared/redis-client';
+import { deleteMatching } from '../shared/redis-scan';
 import { resolveServices, type ServiceName, type Services } from './services';
 import { colorEnabled } from './color';
 
 export interface LabContext {
-  /** The main Redis connection. */
-  redis: Redis;
+  /**
+   * The main Redis connection: a `Redis`, or a `Cluster` when the workbook runs on Redis Cluster
+   * (`npm run test:cluster`, `--cluster`, REDIS_CLUSTER_NODES). Labs write one code path for both.
+   */
+  redis: RedisClient;
   /** A pool on the lab's Postgres schema (search_path is set to it). */
   pg: pg.Pool;
   /** Key builder bound to this context's prefix and lab. */
@@ -24,10 +28,12 @@ export interface LabContext {
   /** The context's key prefix (`wb:` for demos, unique per test context). */
   prefix: string;
   /**
-   * Another Redis connection (a subscriber, a second "instance"), closed by dispose(). It goes to the
-   * context's Redis unless the options name another server (host/port/path).
+   * Another connection to the context's Redis (a subscriber, a second "instance"), closed by dispose():
+   * a Cluster client when the context runs on a cluster.
    */
-  newRedis(options?: RedisOptions): Redis;
+  newRedis(options?: RedisOptions): RedisClient;
+  /** A connection to another single server (a private one in a drill), closed by dispose(). */
+  newRedisAt(url: string, options?: RedisOptions): Redis;
   /** Another pool on the same schema, closed by dispose(). */
   newPool(options?: pg.PoolConfig): pg.Pool;
   /** Registers cleanup to run (in reverse order) before connections close. */
@@ -53,6 +59,11 @@ export interface ContextOptions {
    * (command timeout, no offline queue, bounded reconnect, one log line per state change).
    */
   serving?: boolean;
+  /**
+   * Use this Redis (a `redis://` or `redis-cluster://` URL) instead of the resolved one: a drill's
+   * private server or cluster, with the whole lab built on it.
+   */
+  redisUrl?: string;
 }
 
 export function createLogger(level: pino.Level | 'silent' = 'info', json = false): Logger {
@@ -61,25 +72,28 @@ export function createLogger(level: pino.Level | 'silent' = 'info', json = false
 }
 
 export async function createContext(opts: ContextOptions): Promise<LabContext> {
-  const services = await resolveServices(opts.services);
-  const usesPostgres = (opts.services ?? ['redis', 'postgres']).includes('postgres');
+  const needs = opts.services ?? ['redis', 'postgres'];
+  const resolved = await resolveServices(opts.redisUrl ? needs.filter((n) => n !== 'redis') : needs);
+  const services: Services = opts.redisUrl
+    ? { ...resolved, redis: { url: opts.redisUrl, source: 'env', version: 'given', rttMs: Number.NaN } }
+    : resolved;
+  const usesPostgres = needs.includes('postgres');
   const prefix = opts.prefix ?? 'wb:';
   const schema = opts.schema ?? 'public';
   const log = createLogger(opts.logLevel ?? 'info', opts.jsonLogs).child({ lab: opts.lab });
-  const redisClients: Redis[] = [];
+  const redisClients: RedisClient[] = [];
   const pools: pg.Pool[] = [];
   const disposers: Array<() => unknown> = [];
 
-  const newRedis = (options: RedisOptions = {}) => {
-    // Options that name a server (host/port/path) point elsewhere; otherwise it is the resolved Redis.
-    const elsewhere = options.host !== undefined || options.port !== undefined || options.path !== undefined;
-    const base: RedisOptions = opts.serving ? servingRedisOptions() : { maxRetriesPerRequest: 2 };
-    const r = elsewhere ? new Redis({ ...base, ...options }) : new Redis(services.redis.url, { ...base, ...options });
+  const base = (): RedisOptions => (opts.serving ? servingRedisOptions() : { maxRetriesPerRequest: 2 });
+  const track = <R extends RedisClient>(r: R): R => {
     if (opts.serving) watchRedisState(r, log);
-    else r.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
+    else r.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
     redisClients.push(r);
     return r;
   };
+  const newRedis = (options: RedisOptions = {}) => track(connectRedis(services.redis.url, { ...base(), ...options }));
+  const newRedisAt = (url: string, options: RedisOptions = {}) => track(new Redis(url, { ...base(), ...options }));
   const newPool = (options: pg.PoolConfig = {}) => {
     const p = new pg.Pool({
       connectionString: services.postgres.url,
@@ -108,6 +122,7 @@ export async function createContext(opts: ContextOptions): Promise<LabContext> {
     schema,
     prefix,
     newRedis,
+    newRedisAt,
     newPool,
     onDispose: (fn) => disposers.push(fn),
     async dispose() {
@@ -144,18 +159,10 @@ export async function createTestContext(lab: string, opts: Partial<ContextOption
   });
 }
 
-/** Deletes every key that starts with `prefix`: SCAN + UNLINK in batches, never FLUSHALL. */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+/** Deletes every key that starts with `prefix` (on every master of a cluster): SCAN + UNLINK, never FLUSHALL. */
+export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<number> {
   if (!prefix) throw new Error('refusing to delete with an empty prefix');
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
+  return deleteMatching(redis, `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`);
 }
 
 export function quoteIdent(name: string): string {

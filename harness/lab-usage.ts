@@ -47,6 +47,7 @@ export function labUsage(def: LabDefinition): string {
     lines.push(...flagLines({ ...BENCH_FLAGS, ...u.bench }, '        '));
   }
   lines.push('', `--help prints this. npm run lab also takes --impl starter|PATH (run a learner's implementation).`);
+  lines.push('--cluster on lab, serve and bench runs it on a Redis Cluster (REDIS_CLUSTER_NODES, or one started on loopback ports).');
   return lines.join('\n');
 }
 

@@ -4,7 +4,8 @@
 //   4. testcontainers (only when a Docker engine answers its ping, see docker.ts)
 //   5. a ServiceUnavailableError whose message says exactly how to start what is missing.
 // WORKBOOK_SERVICES=embedded skips 2 and 4: the embedded servers or a clear error.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { clusterNodes, clusterUrl, isClusterUrl } from '../shared/redis-client';
 import pg from 'pg';
 import { dockerReachable } from './docker';
 import { ensureEmbedded } from './embedded';
@@ -88,6 +89,63 @@ export async function probeRedis(url: string, timeoutMs = 1500): Promise<{ versi
   } finally {
     client.disconnect();
   }
+}
+
+/** A Redis Cluster answers when a seed node lets the client map the slots and the cluster says ok. */
+export async function probeRedisCluster(url: string, timeoutMs = 3000): Promise<{ version: string; rttMs: number }> {
+  const client = new Cluster(clusterNodes(url), {
+    lazyConnect: true,
+    clusterRetryStrategy: () => null,
+    enableOfflineQueue: false,
+    redisOptions: { connectTimeout: timeoutMs, maxRetriesPerRequest: 0 },
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const started = performance.now();
+    const state = /cluster_state:(\w+)/.exec(String(await client.cluster('INFO')))?.[1];
+    const rttMs = performance.now() - started;
+    if (state !== 'ok') throw new Error(`cluster_state is ${state ?? 'unknown'}`);
+    const master = client.nodes('master')[0];
+    const info = master ? await master.info('server') : '';
+    return { version: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown', rttMs };
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * `REDIS_CLUSTER_NODES=host:port,…` (or a `redis-cluster://` REDIS_URL) names a Redis Cluster: the labs
+ * get a Cluster client for it, and nothing falls back to a single server the user did not mean.
+ */
+async function resolveCluster(spec: string): Promise<ServiceInfo> {
+  let url: string;
+  try {
+    url = clusterUrl(clusterNodes(spec));
+  } catch (err) {
+    throw new ServiceRefusedError(`REDIS_CLUSTER_NODES: ${(err as Error).message} (expected host:port,host:port).`);
+  }
+  try {
+    return { url, source: 'env', ...(await probeRedisCluster(url)) };
+  } catch (err) {
+    throw new ServiceUnavailableError(
+      [
+        `The Redis Cluster at ${url.slice('redis-cluster://'.length)} is not answering (${(err as Error).message}).`,
+        'Start one with `docker compose --profile cluster up -d` (REDIS_CLUSTER_NODES=127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003),',
+        'or let the harness start one on loopback ports: `npm run test:cluster`, or `--cluster` on lab, serve and bench.',
+      ].join('\n'),
+    );
+  }
+}
+
+/**
+ * The Redis Cluster the user named, if any: a redis-cluster:// REDIS_URL, or REDIS_CLUSTER_NODES when
+ * REDIS_URL is unset (a REDIS_URL naming one server is the more specific wish, e.g. a drill's child).
+ */
+export function clusterSpecFromEnv(): string | undefined {
+  const url = process.env.REDIS_URL;
+  if (url) return isClusterUrl(url) ? url : undefined;
+  return process.env.REDIS_CLUSTER_NODES || undefined;
 }
 
 export async function probePostgres(url: string, timeoutMs = 2000): Promise<{ version: string; rttMs: number }> {
@@ -207,12 +265,16 @@ export function resolveServices(needs: ServiceName[] = ['redis', 'postgres']): P
   } catch (err) {
     return Promise.reject(err);
   }
-  const cacheKey = [...needs].sort().join(',');
+  const cacheKey = [...needs].sort().join(',') + (clusterSpecFromEnv() ?? '');
   const hit = cached.get(cacheKey);
   if (hit) return hit;
   const pending = (async () => {
     const [redis, postgres] = await Promise.allSettled([
-      needs.includes('redis') ? resolveOne('redis', 'REDIS_URL', DEFAULT_REDIS_URL, probeRedis) : notChecked('REDIS_URL', DEFAULT_REDIS_URL),
+      needs.includes('redis')
+        ? clusterSpecFromEnv()
+          ? resolveCluster(clusterSpecFromEnv()!)
+          : resolveOne('redis', 'REDIS_URL', DEFAULT_REDIS_URL, probeRedis)
+        : notChecked('REDIS_URL', DEFAULT_REDIS_URL),
       needs.includes('postgres') ? resolveOne('postgres', 'DATABASE_URL', DEFAULT_DATABASE_URL, probePostgres) : notChecked('DATABASE_URL', DEFAULT_DATABASE_URL),
     ]);
     const errors = [redis, postgres].filter((r): r is PromiseRejectedResult => r.status === 'rejected');

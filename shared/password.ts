@@ -5,7 +5,7 @@
 // for a rehash on the next successful login.
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { AppError } from './errors';
 
 export interface ScryptParams {
@@ -115,7 +115,7 @@ export interface LoginLimiter {
  * the account name (no e-mail addresses in Redis) and expire with their window: memory is bounded by
  * the attempts of one window. `keyOf` builds the lab's key, e.g. keys.key('login-attempts', kind, id).
  */
-export function createLoginLimiter(redis: Redis, keyOf: (kind: 'account' | 'client', id: string) => string, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): LoginLimiter {
+export function createLoginLimiter(redis: RedisClient, keyOf: (kind: 'account' | 'client', id: string) => string, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): LoginLimiter {
   const short = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
   const count = async (key: string): Promise<[number, number]> => {
     const r = await redis.multi().incr(key).expire(key, limits.windowSec, 'NX').ttl(key).exec();

@@ -53,13 +53,13 @@ describe('test context', () => {
 });
 
 describe('extra connections', () => {
-  it('newRedis goes to the context Redis, or to the server its options name', async () => {
+  it("newRedis goes to the context Redis; newRedisAt to the server it names", async () => {
     const ctx = await createTestContext('harness', { services: ['redis'] });
     const { startRedisServer } = await import('../faults');
     const other = await startRedisServer();
     try {
       const same = ctx.newRedis();
-      const elsewhere = ctx.newRedis({ host: '127.0.0.1', port: other.port });
+      const elsewhere = ctx.newRedisAt(other.url);
       await same.set(ctx.keys.key('where', 1), 'main');
       expect(await ctx.redis.get(ctx.keys.key('where', 1))).toBe('main');
       expect(await elsewhere.get(ctx.keys.key('where', 1))).toBeNull();

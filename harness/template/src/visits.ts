@@ -1,6 +1,6 @@
 // The lesson's pattern, written by hand: totals with INCR, unique visitors with a HyperLogLog,
 // both updated in one MULTI so a reader never sees one without the other.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { KeyBuilder } from '../../../shared/keys';
 import { ValidationError } from '../../../shared/errors';
 
@@ -11,7 +11,7 @@ export interface VisitCounter {
   unique(page: string): Promise<number>;
 }
 
-export function createVisitCounter(redis: Redis, keys: KeyBuilder): VisitCounter {
+export function createVisitCounter(redis: RedisClient, keys: KeyBuilder): VisitCounter {
   return {
     async record(page, visitor) {
       if (!page || !visitor) throw new ValidationError('page and visitor must be non-empty');
