@@ -60,6 +60,8 @@ export interface Machine {
   node: string;
   redis: string;
   postgres: string;
+  /** Present when the run was on a Redis Cluster (`--cluster`). */
+  redisTopology?: 'cluster';
 }
 
 export interface Report {
@@ -187,6 +189,7 @@ export async function machineInfo(ctx: Pick<LabContext, 'services'>): Promise<Ma
     node: process.version,
     redis: ctx.services.redis.version,
     postgres: ctx.services.postgres.version,
+    ...(ctx.services.redis.url.startsWith('redis-cluster://') ? { redisTopology: 'cluster' as const } : {}),
   };
 }
 
@@ -198,7 +201,7 @@ const range = (r: Ratio) => (r.low !== undefined && r.high !== undefined && r.ro
 /** `laptop · 8 cpu · 2026-12-03 · full, 3 rounds`: what a column of numbers came from. */
 export function runLabel(r: Report): string {
   const m = r.machine;
-  return `${m.label ?? m.host} · ${m.cpus} cpu · ${r.when.slice(0, 10)} · ${r.quick ? 'quick' : 'full'}${r.rounds && r.rounds > 1 ? `, ${r.rounds} rounds` : ''}`;
+  return `${m.label ?? m.host} · ${m.cpus} cpu${m.redisTopology === 'cluster' ? ' · Redis Cluster' : ''} · ${r.when.slice(0, 10)} · ${r.quick ? 'quick' : 'full'}${r.rounds && r.rounds > 1 ? `, ${r.rounds} rounds` : ''}`;
 }
 
 export function reportToMarkdown(r: Report): string {
