@@ -66,7 +66,9 @@ const ownCluster = filesCalling('startRedisCluster(').filter((f) => !failovers.i
  * private server, and the harness's own tests are about the harness, so they stay in `npm test`.
  */
 const onCluster = process.env.WORKBOOK_REDIS === 'cluster';
-const labSuites = ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/keys-context.test.ts'];
+const labSuites = ['labs/*/test/**/*.test.ts', 'capstone/test/**/*.test.ts', 'harness/test/keys-context.test.ts', 'harness/test/cluster-demos.test.ts'];
+/** Only on a cluster: every lab's demo, run as a learner runs it. */
+const clusterOnly = ['harness/test/cluster-demos.test.ts'];
 
 export default defineConfig({
   plugins: mappings.length ? [implSwap()] : [],
@@ -84,7 +86,7 @@ export default defineConfig({
           { extends: true, test: { name: 'failover drills', include: failovers, fileParallelism: false, sequence: { groupOrder: 1 } } },
         ]
       : [
-          { extends: true, test: { name: 'suite', include, exclude: [...drills, ...failovers], sequence: { groupOrder: 0 } } },
+          { extends: true, test: { name: 'suite', include, exclude: [...drills, ...failovers, ...clusterOnly], sequence: { groupOrder: 0 } } },
           { extends: true, test: { name: 'outage drills', include: drills, fileParallelism: false, sequence: { groupOrder: 1 } } },
         ],
   },
