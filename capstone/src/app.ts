@@ -77,6 +77,12 @@ export function createBookApp(opts: AppOptions) {
     res.json({ user: found.user, ...found.page });
   });
 
+  doc('get', '/books', 'Browse and search books: q (title/author words, prefix match), genre, year range, sort, cursor pagination; first pages cached', { query: S.BookListQuery });
+  app.get('/books', who, limit, validate({ query: S.BookListQuery }), async (_req, res) => {
+    const { cursor, ...filter } = valid(res, { query: S.BookListQuery }).query;
+    const { page, outcome } = await service.browse(filter, cursor);
+    cached(res, outcome).json(page);
+  });
   doc('get', '/books/:id', 'Book page: book, rating summary, first page of reviews, metadata', { params: S.BookParams });
   app.get('/books/:id', who, limit, validate({ params: S.BookParams }), async (_req, res) => {
     const { page, outcome, meta } = await service.bookPage(valid(res, { params: S.BookParams }).params.id);

@@ -1,13 +1,26 @@
 // Every SQL statement the service runs, through one function that counts them: the bench reports
 // Postgres queries per request from this counter (counted, not estimated).
 import type pg from 'pg';
+import { bookListSql, decodeBookCursor, encodeBookCursor, type BookListFilter } from './browse';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 
 export interface Book {
   id: number;
   title: string;
   publishedYear: number;
+  genre: string;
   author: { id: number; name: string };
+}
+
+/** One row of a browse/search page: the book and its rating summary. */
+export interface BookListItem extends Book {
+  rating: { count: number; average: number | null };
+}
+
+export interface BookListPage {
+  books: BookListItem[];
+  /** Opaque cursor for the next page; null at the end. */
+  next: string | null;
 }
 
 export interface RatingSummary {
@@ -61,7 +74,7 @@ export class Db {
   async book(id: number): Promise<(Book & { summary: RatingSummary }) | undefined> {
     const { rows } = await this.q<BookRow>(
       this.pool,
-      `SELECT b.id, b.title, b.published_year, b.review_count, b.rating_sum, b.summary_version, a.id AS author_id, a.name AS author_name
+      `SELECT b.id, b.title, b.published_year, b.genre, b.review_count, b.rating_sum, b.summary_version, a.id AS author_id, a.name AS author_name
          FROM books b JOIN authors a ON a.id = b.author_id WHERE b.id = $1`,
       [id],
     );
@@ -71,9 +84,27 @@ export class Db {
       id: Number(r.id),
       title: r.title,
       publishedYear: r.published_year,
+      genre: r.genre,
       author: { id: Number(r.author_id), name: r.author_name },
       summary: summaryOf(r.review_count, Number(r.rating_sum), Number(r.summary_version)),
     };
+  }
+
+  /** One page of browse/search (browse.ts builds the SQL): keyset pagination on (sort key, id). */
+  async browseBooks(filter: BookListFilter, cursor: string | undefined): Promise<BookListPage> {
+    const after = cursor ? decodeBookCursor(cursor, filter.sort) : undefined;
+    const { text, values } = bookListSql(filter, after);
+    const { rows } = await this.q<BookRow & { sort_key: string }>(this.pool, text, values);
+    const books = rows.slice(0, filter.limit).map((r) => ({
+      id: Number(r.id),
+      title: r.title,
+      publishedYear: r.published_year,
+      genre: r.genre,
+      author: { id: Number(r.author_id), name: r.author_name },
+      rating: { count: r.review_count, average: summaryOf(r.review_count, Number(r.rating_sum), 0).average },
+    }));
+    const last = rows[filter.limit - 1];
+    return { books, next: rows.length > filter.limit && last ? encodeBookCursor({ s: filter.sort, v: last.sort_key, id: Number(last.id) }) : null };
   }
 
   /** Newest first, keyset pagination on (created_at, id): stable under inserts, O(limit) per page. */
@@ -291,6 +322,7 @@ interface BookRow {
   id: string;
   title: string;
   published_year: number;
+  genre: string;
   review_count: number;
   rating_sum: string;
   summary_version: string;

@@ -9,6 +9,10 @@ export interface CacheKeys {
   reviewPagesIndex(bookId: number): string;
   /** Bumped by every invalidation of the book: a load that started before it is not stored. */
   bookGeneration(bookId: number): string;
+  /** A browse/search first page, by the hash of its normalized filter. */
+  bookList(hash: string): string;
+  /** The list entries created in one time window in that entry's bucket (same slot): what bounds distinct cached queries. */
+  bookListWindow(hash: string, window: number): string;
   leaderboard(name: string, limit: number): string;
   metadata(bookId: number): string;
   topRated: string;
@@ -24,6 +28,8 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     reviewPage: (id, cursor, limit) => keys.tagged('book', id, 'reviews', cursor || 'first', limit),
     reviewPagesIndex: (id) => keys.tagged('book', id, 'review-pages'),
     bookGeneration: (id) => keys.tagged('book', id, 'gen'),
+    bookList: (hash) => keys.tagged('book-list', listBucket(hash), hash),
+    bookListWindow: (hash, window) => keys.tagged('book-list', listBucket(hash), 'window', window),
     leaderboard: (name, limit) => keys.key('list', name, limit),
     metadata: (id) => keys.key('metadata', id),
     topRated: keys.tagged('board', 'top-rated'),
@@ -31,4 +37,11 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     reviewedWeek: (week) => keys.key('board', 'reviewed-week', week),
     topReviewers: keys.key('board', 'top-reviewers'),
   };
+}
+
+/** List entries spread over this many {hash tags}: an entry and its window set share a slot, no one slot holds them all. */
+export const LIST_BUCKETS = 4;
+
+function listBucket(hash: string): string {
+  return `b${parseInt(hash.slice(0, 2), 16) % LIST_BUCKETS}`;
 }

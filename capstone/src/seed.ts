@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { copyRows } from '../../harness/seed/copy';
 import type { Progress } from '../../harness/progress';
-import { addConstraints, createBareTables } from './schema';
+import { addConstraints, createBareTables, GENRES } from './schema';
 import { hashPassword, TEST_SCRYPT } from '../../shared/password';
 import { seededRandom } from '../../harness/seed/zipf';
 
@@ -122,10 +122,10 @@ export async function seedCatalogue(pool: pg.Pool, opts: SeedOptions = {}): Prom
   reviewBar?.stop();
 
   const bookBar = bar('books', size.books);
-  await copyRows(pool, 'books', ['id', 'author_id', 'title', 'published_year', 'review_count', 'rating_sum', 'summary_version'], (function* () {
+  await copyRows(pool, 'books', ['id', 'author_id', 'title', 'published_year', 'genre', 'review_count', 'rating_sum', 'summary_version'], (function* () {
     for (let b = 1; b <= size.books; b++) {
       const title = `The ${ADJ[b % ADJ.length]} ${NOUN[Math.floor(b / ADJ.length) % NOUN.length]} ${b}`;
-      yield [b, ((b - 1) % authors) + 1, title, 1950 + (b % 75), counts[b - 1]!, sums[b - 1]!, 1];
+      yield [b, ((b - 1) % authors) + 1, title, 1950 + (b % 75), GENRES[(b * 7) % GENRES.length]!, counts[b - 1]!, sums[b - 1]!, 1];
     }
   })(), bookBar);
   bookBar?.stop();

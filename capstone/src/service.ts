@@ -11,7 +11,9 @@ import type { KeyBuilder } from '../../shared/keys';
 import { createMetadataBreaker, type Breaker } from './breaker';
 import { ReadThroughCache, type CacheOutcome } from './cache';
 import type { Resource, WriteEvent } from './cache-policy';
-import { Db, type Book, type RatingSummary, type ReviewPage, type WriteResult } from './db';
+import { createHash } from 'node:crypto';
+import { normalizeFilter, type BookListFilter } from './browse';
+import { Db, type Book, type BookListPage, type RatingSummary, type ReviewPage, type WriteResult } from './db';
 import { applyInvalidation } from './apply-invalidation';
 import { invalidationPlan } from './invalidation';
 import { cacheKeys, type CacheKeys } from './keys';
@@ -40,6 +42,9 @@ export interface BookPage {
   rating: RatingSummary;
   reviews: ReviewPage;
 }
+
+/** The list bound's window: per bucket, at most MAX_PAGES_PER_INDEX (cache.ts) new list entries are cached per window. */
+export const LIST_WINDOW_MS = 30_000;
 
 export class BookService {
   readonly db: Db;
@@ -126,6 +131,26 @@ export class BookService {
       { indexKey: this.keys.reviewPagesIndex(bookId), generationKey: this.keys.bookGeneration(bookId) },
     );
     return { page: value, outcome };
+  }
+
+  /**
+   * Browse/search. Only first pages are cached (keyed by the normalized filter); later pages come from
+   * Postgres (an index range scan) with X-Cache BYPASS. Distinct cached queries are bounded: a window
+   * set per bucket admits at most MAX_PAGES_PER_INDEX new entries per LIST_WINDOW_MS, the rest load
+   * uncached (MISS, not stored).
+   */
+  async browse(filter: BookListFilter, cursor: string | undefined): Promise<{ page: BookListPage; outcome: CacheOutcome }> {
+    const { key, windowKey } = this.bookListKeys(filter);
+    if (cursor) return { page: await this.db.browseBooks(filter, cursor), outcome: 'BYPASS' };
+    const { value, outcome } = await this.cache.read('bookList', key, () => this.db.browseBooks(filter, undefined), { indexKey: windowKey });
+    return { page: value, outcome };
+  }
+
+  /** The cache key of a filter's first page (by its normalized form; validates it) and the current window set of its bucket. */
+  bookListKeys(filter: BookListFilter): { key: string; windowKey: string } {
+    const hash = createHash('sha256').update(normalizeFilter(filter)).digest('hex').slice(0, 32);
+    const window = Math.floor((this.opts.now ?? Date.now)() / LIST_WINDOW_MS);
+    return { key: this.keys.bookList(hash), windowKey: this.keys.bookListWindow(hash, window) };
   }
 
   async leaderboard(board: 'top-rated' | 'reviewed-week', limit: number): Promise<{ entries: Array<BoardEntry & { title: string }>; outcome: CacheOutcome; source: 'redis' | 'postgres' }> {
