@@ -8,6 +8,7 @@ const id = z.coerce.number().int().min(1).max(2_147_483_647);
 export const BookParams = z.object({ id });
 export const ReviewParams = z.object({ id });
 export const UserParams = z.object({ id });
+export const AuthorParams = z.object({ id });
 export const ReviewsQuery = z.object({
   cursor: z.string().max(200).optional(),
   // A fixed set of page sizes: each is a cache entry, so the client cannot mint unbounded variants.

@@ -13,9 +13,9 @@ import { ReadThroughCache, type CacheOutcome } from './cache';
 import type { Resource, WriteEvent } from './cache-policy';
 import { createHash } from 'node:crypto';
 import { normalizeFilter, type BookListFilter } from './browse';
-import { Db, type Book, type BookListPage, type RatingSummary, type ReviewPage, type WriteResult } from './db';
+import { Db, type AuthorProfile, type Book, type BookListPage, type RatingSummary, type ReviewPage, type UserProfile, type WriteResult } from './db';
 import { applyInvalidation } from './apply-invalidation';
-import { invalidationPlan } from './invalidation';
+import { invalidationPlan, type WriteSubjects } from './invalidation';
 import { cacheKeys, type CacheKeys } from './keys';
 import { Leaderboards, type BoardEntry } from './leaderboards';
 import { MetadataClient, type MetadataResult } from './metadata';
@@ -133,6 +133,44 @@ export class BookService {
     return { page: value, outcome };
   }
 
+  /** A user's public profile, cached under the user's {hash tag}; an unknown user is a 404 that is not cached (the id may be registered next). */
+  async userProfile(userId: number): Promise<{ profile: UserProfile; outcome: CacheOutcome }> {
+    const { value, outcome } = await this.cache.read(
+      'userProfile',
+      this.keys.userProfile(userId),
+      async () => (await this.db.userProfile(userId)) ?? notFound(`no user ${userId}`),
+      { generationKey: this.keys.userGeneration(userId) },
+    );
+    return { profile: value, outcome };
+  }
+
+  /** A user's reviews, newest first: cursor pages tracked in the user's page index (at most MAX_PAGES_PER_INDEX). */
+  async userReviews(userId: number, cursor: string | undefined, limit: number) {
+    const { value, outcome } = await this.cache.read(
+      'userReviewPage',
+      this.keys.userReviewPage(userId, cursor ?? '', limit),
+      async () => {
+        const found = await this.db.userReviews(userId, cursor, limit);
+        if (!found) return notFound(`no user ${userId}`);
+        // Public fields only (display name, never the email).
+        return { user: found.user, ...found.page };
+      },
+      { indexKey: this.keys.userReviewPagesIndex(userId), generationKey: this.keys.userGeneration(userId) },
+    );
+    return { page: value, outcome };
+  }
+
+  /** An author with their books' rating summaries, cached under the author's {hash tag}. */
+  async authorProfile(authorId: number): Promise<{ profile: AuthorProfile; outcome: CacheOutcome }> {
+    const { value, outcome } = await this.cache.read(
+      'authorProfile',
+      this.keys.authorProfile(authorId),
+      async () => (await this.db.authorProfile(authorId)) ?? notFound(`no author ${authorId}`),
+      { generationKey: this.keys.authorGeneration(authorId) },
+    );
+    return { profile: value, outcome };
+  }
+
   /**
    * Browse/search. Only first pages are cached (keyed by the normalized filter); later pages come from
    * Postgres (an index range scan) with X-Cache BYPASS. Distinct cached queries are bounded: a window
@@ -190,7 +228,7 @@ export class BookService {
 
   async vote(reviewId: number, userId: number, helpful: boolean) {
     const v = await this.db.vote(reviewId, userId, helpful);
-    await this.invalidate('vote.cast', v.bookId);
+    await this.invalidate('vote.cast', { bookId: v.bookId, reviewerId: v.authorId, authorId: v.bookAuthorId });
     try {
       await this.boards.onVote(v.authorId, v.delta);
     } catch (err) {
@@ -217,7 +255,7 @@ export class BookService {
 
   /** After the commit: the invalidation triggers, then the boards. Redis failing here is logged, not thrown: the write happened. */
   private async afterWrite(event: WriteEvent, w: WriteResult, delta: 1 | 0 | -1): Promise<void> {
-    await this.invalidate(event, w.bookId);
+    await this.invalidate(event, { bookId: w.bookId, reviewerId: w.userId, authorId: w.authorId });
     try {
       await this.boards.onReviewWrite(w, delta);
     } catch (err) {
@@ -225,13 +263,16 @@ export class BookService {
     }
   }
 
-  private async invalidate(event: WriteEvent, bookId: number): Promise<void> {
-    try {
-      await applyInvalidation(this.opts.redis, this.cache, invalidationPlan(event, bookId, this.keys), this.keys.bookGeneration(bookId));
-    } catch (err) {
-      // Entries then expire by their TTL: the policy table's ttl is the staleness bound in an outage.
-      this.opts.log.warn({ err: (err as Error).message, bookId, event }, 'cache invalidation skipped');
-    }
+  /** One plan per owner (book, reviewer, author): each is one slot and bumps that owner's generation. */
+  private async invalidate(event: WriteEvent, subjects: WriteSubjects): Promise<void> {
+    await Promise.all(
+      invalidationPlan(event, subjects, this.keys).map((plan) =>
+        applyInvalidation(this.opts.redis, this.cache, plan, plan.generation).catch((err: unknown) => {
+          // Entries then expire by their TTL: the policy table's ttl is the staleness bound in an outage.
+          this.opts.log.warn({ err: (err as Error).message, ...subjects, event, generation: plan.generation }, 'cache invalidation skipped');
+        }),
+      ),
+    );
   }
 
   /** Adds the service's metrics to the app's /metrics: cache outcomes per resource, Postgres statements, breaker state. */
@@ -250,6 +291,11 @@ export class BookService {
 }
 
 export type { Resource };
+
+/** A loader's "not found": thrown, so the cache stores nothing for it. */
+function notFound(message: string): never {
+  throw new NotFoundError(message);
+}
 
 export async function createBookService(opts: BookServiceOptions): Promise<BookService> {
   const breaker = await createMetadataBreaker(opts.redis, opts.keys, { now: opts.now, log: opts.log, ...opts.breaker });
