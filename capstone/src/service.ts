@@ -258,6 +258,8 @@ export class BookService {
     await this.invalidate(event, { bookId: w.bookId, reviewerId: w.userId, authorId: w.authorId });
     try {
       await this.boards.onReviewWrite(w, delta);
+      // A deleted review's votes went with it (ON DELETE CASCADE): its writer's helpful total drops.
+      if (w.helpfulRemoved) await this.boards.onVote(w.userId, -w.helpfulRemoved);
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message, bookId: w.bookId }, 'leaderboard update skipped; `rebuild` repairs it');
     }

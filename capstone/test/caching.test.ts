@@ -124,7 +124,7 @@ describe('exercise 3: leaderboard scores', () => {
     const { rows } = await c.ctx.pg.query('SELECT review_count, rating_sum FROM books WHERE id = $1', [id]);
     expect(Number(await c.ctx.redis.zscore(c.service.keys.topRated, String(id)))).toBe(topRatedScore(rows[0].review_count, Number(rows[0].rating_sum)));
     expect(Number(await c.ctx.redis.zscore(c.service.keys.reviewedWeek(weekOf(c.clock.now)), String(id)))).toBe(weekBefore + 1);
-    expect(await c.service.boards.rebuild(c.service.db)).toEqual({ topRated: 0, reviewedWeek: 0 });
+    expect(await c.service.boards.rebuild(c.service.db)).toEqual({ topRated: 0, reviewedWeek: 0, topReviewers: 0 });
   });
 });
 
