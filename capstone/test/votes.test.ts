@@ -51,7 +51,7 @@ describe('top-reviewers drift', () => {
     await c.ctx.redis.zadd(key, 3, '999999');
     const r = await fetch(`${c.http.url}/admin/rebuild-leaderboards`, { method: 'POST', headers: { 'x-admin-key': 'test-admin-key' } });
     expect(r.status).toBe(200);
-    expect((await r.json()).drift).toEqual({ topRated: 0, reviewedWeek: 0, topReviewers: 3 });
+    expect(((await r.json()) as { drift: unknown }).drift).toEqual({ topRated: 0, reviewedWeek: 0, topReviewers: 3 });
     expect(Number(await c.ctx.redis.zscore(key, String(a!.userId)))).toBe(a!.helpful);
     expect(Number(await c.ctx.redis.zscore(key, String(b!.userId)))).toBe(b!.helpful);
     expect(await c.ctx.redis.zscore(key, '999999')).toBeNull();
