@@ -100,7 +100,8 @@ export async function addConstraints(pool: pg.Pool): Promise<void> {
 /** Whether the schema is there and seeded (serve seeds only when it is not). */
 export async function isSeeded(pool: pg.Pool): Promise<boolean> {
   const { rows } = await pool.query<{ ok: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'reviews_by_book') AS ok`,
+    // books_search is the newest index: a catalogue seeded before browse/search existed is seeded again.
+    `SELECT count(*) = 2 AS ok FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN ('reviews_by_book', 'books_search')`,
   );
   return rows[0]!.ok;
 }
