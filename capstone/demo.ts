@@ -1,6 +1,7 @@
-// `npm run lab capstone`: a narrated tour of the book review API — read-through caching, a write that
-// invalidates exactly its book, the leaderboards, the write limit, the metadata breaker opening, and a
-// Redis outage served from Postgres. Ends by itself.
+// `npm run lab capstone`: a narrated tour of the book review API — read-through caching, search with
+// cached first pages, a write that invalidates exactly its book and its author's profile, the
+// leaderboards, the write limit, the metadata breaker opening, and a Redis outage served from
+// Postgres. Ends by itself.
 import { randomBytes } from 'node:crypto';
 import pc from 'picocolors';
 import type { LabContext } from '../harness/context';
@@ -40,10 +41,18 @@ export async function runDemo(ctx: LabContext): Promise<void> {
       const r = await call(base, 'GET', `/books/${hot}`);
       line(`X-Cache: ${pc.bold(r.headers.get('x-cache') ?? '')}  — ${l.service.db.queries - q0} Postgres queries; "${r.body.book.title}", ${r.body.rating.count} reviews, average ${r.body.rating.average}`);
     }
-    await call(base, 'GET', `/books/${other}`);
+    const otherPage = await call(base, 'GET', `/books/${other}`);
     line(`(also cached: book ${other})`);
 
-    say('A new review invalidates exactly its book: page and review pages of that book, nothing else.');
+    say('Browse and search: GET /books?q=… — full-text search in Postgres, first pages cached by normalized query.');
+    for (const q of ['golden river', 'River  GOLDEN']) {
+      const r = await call(base, 'GET', `/books?q=${encodeURIComponent(q)}&sort=top-rated&limit=10`);
+      line(`q="${q}" → X-Cache: ${pc.bold(r.headers.get('x-cache') ?? '')}; ${r.body.books.length} books, first "${r.body.books[0]?.title}"`);
+    }
+
+    const authors = [(await call(base, 'GET', `/books/${hot}`)).body.book.author.id as number, otherPage.body.book.author.id as number];
+    for (const a of authors) await call(base, 'GET', `/authors/${a}`);
+    say(`A new review invalidates exactly its book (page and review pages), its writer's profile and its author's profile (author ${authors[0]}), nothing else.`);
     const email = `demo-${randomBytes(3).toString('hex')}@example.test`;
     await call(base, 'POST', '/auth/register', { body: { email, password: 'demo password' } });
     const token = (await call(base, 'POST', '/auth/login', { body: { email, password: 'demo password' } })).body.accessToken as string;
@@ -54,6 +63,10 @@ export async function runDemo(ctx: LabContext): Promise<void> {
     for (const id of [hot, other]) {
       const r = await call(base, 'GET', `/books/${id}`);
       line(`GET /books/${id} → X-Cache: ${pc.bold(r.headers.get('x-cache') ?? '')}${id === hot ? ` (count ${r.body.rating.count}, the new review first: "${r.body.reviews.reviews[0].body}")` : ' (untouched)'}`);
+    }
+    for (const a of authors) {
+      const r = await call(base, 'GET', `/authors/${a}`);
+      line(`GET /authors/${a} → X-Cache: ${pc.bold(r.headers.get('x-cache') ?? '')}${a === authors[0] ? ' (invalidated: a rating of their book moved)' : ' (untouched)'}`);
     }
     const score = await redis.zscore(l.service.keys.topRated, String(hot));
     line(`top-rated board: book ${hot} score ${before} → ${Number(score)} (Bayesian average, version-guarded ZADD)`);

@@ -13,7 +13,7 @@ export async function serveCapstone(ctx: LabContext, argv: string[]): Promise<Se
   await launched.service.boards.rebuild(launched.service.db);
   // The 500 most reviewed book pages, now and every minute (ttl is 5 min: they never go cold).
   launched.service.startWarming(500, 60_000);
-  ctx.log.info(`metadata service on ${launched.metadata.url}; try GET /books/1, /leaderboards/top-rated, /docs`);
+  ctx.log.info(`metadata service on ${launched.metadata.url}; try GET /books?q=golden, /books/1, /users/1, /authors/1, /leaderboards/top-reviewers, /docs`);
   if (!process.env.CAPSTONE_ADMIN_KEY) ctx.log.info('CAPSTONE_ADMIN_KEY is not set: /admin routes answer 403');
   return { app: launched.app, close: () => launched.close() };
 }

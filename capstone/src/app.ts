@@ -68,15 +68,29 @@ export function createBookApp(opts: AppOptions) {
     res.set('Cache-Control', 'private, no-store').json(me);
   });
 
-  doc('get', '/users/:id/reviews', 'A user\'s public profile and newest reviews, cursor pagination (not cached yet)', { params: S.UserParams, query: S.ReviewsQuery });
+  doc('get', '/users/:id', 'A user\'s public profile: display name, review count, helpful votes received, newest reviews (cached; never the email)', { params: S.UserParams });
+  app.get('/users/:id', who, limit, validate({ params: S.UserParams }), async (_req, res) => {
+    const { profile, outcome } = await service.userProfile(valid(res, { params: S.UserParams }).params.id);
+    cached(res, outcome).json(profile);
+  });
+  doc('get', '/users/:id/reviews', 'A user\'s newest reviews with their public profile, cursor pagination (cached per user)', { params: S.UserParams, query: S.ReviewsQuery });
   app.get('/users/:id/reviews', who, limit, validate({ params: S.UserParams, query: S.ReviewsQuery }), async (_req, res) => {
     const v = valid(res, { params: S.UserParams, query: S.ReviewsQuery });
-    const found = await service.db.userReviews(v.params.id, v.query.cursor, v.query.limit);
-    if (!found) throw new NotFoundError(`no user ${v.params.id}`);
-    // Public fields only (display name, never the email).
-    res.json({ user: found.user, ...found.page });
+    const { page, outcome } = await service.userReviews(v.params.id, v.query.cursor, v.query.limit);
+    cached(res, outcome).json(page);
+  });
+  doc('get', '/authors/:id', 'An author and their books with rating summaries (cached per author)', { params: S.AuthorParams });
+  app.get('/authors/:id', who, limit, validate({ params: S.AuthorParams }), async (_req, res) => {
+    const { profile, outcome } = await service.authorProfile(valid(res, { params: S.AuthorParams }).params.id);
+    cached(res, outcome).json(profile);
   });
 
+  doc('get', '/books', 'Browse and search books: q (title/author words, prefix match), genre, year range, sort, cursor pagination; first pages cached', { query: S.BookListQuery });
+  app.get('/books', who, limit, validate({ query: S.BookListQuery }), async (_req, res) => {
+    const { cursor, ...filter } = valid(res, { query: S.BookListQuery }).query;
+    const { page, outcome } = await service.browse(filter, cursor);
+    cached(res, outcome).json(page);
+  });
   doc('get', '/books/:id', 'Book page: book, rating summary, first page of reviews, metadata', { params: S.BookParams });
   app.get('/books/:id', who, limit, validate({ params: S.BookParams }), async (_req, res) => {
     const { page, outcome, meta } = await service.bookPage(valid(res, { params: S.BookParams }).params.id);

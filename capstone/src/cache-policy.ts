@@ -6,7 +6,7 @@
 
 export type WriteEvent = 'review.created' | 'review.edited' | 'review.deleted' | 'vote.cast';
 
-export type Resource = 'bookPage' | 'reviewPage' | 'leaderboard' | 'metadata';
+export type Resource = 'bookPage' | 'reviewPage' | 'bookList' | 'userProfile' | 'userReviewPage' | 'authorProfile' | 'leaderboard' | 'metadata';
 
 export interface CachePolicy {
   /** Seconds an entry is fresh. */
@@ -15,7 +15,7 @@ export interface CachePolicy {
   graceSec: number;
   /** In-process L1 in front of Redis: its lifetime bounds how stale another process can be after a write. */
   l1: false | { ttlMs: number; max: number };
-  /** Write events that delete this resource's entries (only those of the book written to). */
+  /** Write events that delete this resource's entries (only those of the book, reviewer and author written to). */
   invalidatedBy: WriteEvent[];
 }
 
@@ -24,6 +24,16 @@ export const CACHE_POLICIES: Record<Resource, CachePolicy> = {
   bookPage: { ttlSec: 300, graceSec: 60, l1: { ttlMs: 1_000, max: 1_000 }, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
   // Later review pages: keyed by cursor, tracked per book so a write drops exactly that book's pages.
   reviewPage: { ttlSec: 120, graceSec: 30, l1: false, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
+  // Browse/search first pages, keyed by the normalized filter: no write can name the lists it changes
+  // (a rating moves a book in every list that holds it), so a short ttl is the staleness bound.
+  bookList: { ttlSec: 30, graceSec: 30, l1: { ttlMs: 1_000, max: 200 }, invalidatedBy: [] },
+  // A user's public profile (display name, review count, helpful total, newest reviews): their own
+  // reviews change it, and so does a vote on one of them (the helpful total).
+  userProfile: { ttlSec: 300, graceSec: 60, l1: false, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
+  // A user's review pages, tracked per user like a book's: each review shows its helpful count, so votes count too.
+  userReviewPage: { ttlSec: 120, graceSec: 30, l1: false, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
+  // An author and their books' rating summaries: a review of any of their books changes one; a vote does not.
+  authorProfile: { ttlSec: 300, graceSec: 60, l1: false, invalidatedBy: ['review.created', 'review.edited', 'review.deleted'] },
   // Leaderboard responses: the sorted sets are updated on every write, the rendered list may lag 10 s.
   leaderboard: { ttlSec: 10, graceSec: 20, l1: { ttlMs: 1_000, max: 50 }, invalidatedBy: [] },
   // External metadata: the long grace is the breaker's fallback ("last cached metadata").

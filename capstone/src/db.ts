@@ -1,13 +1,26 @@
 // Every SQL statement the service runs, through one function that counts them: the bench reports
 // Postgres queries per request from this counter (counted, not estimated).
 import type pg from 'pg';
+import { bookListSql, decodeBookCursor, encodeBookCursor, type BookListFilter } from './browse';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 
 export interface Book {
   id: number;
   title: string;
   publishedYear: number;
+  genre: string;
   author: { id: number; name: string };
+}
+
+/** One row of a browse/search page: the book and its rating summary. */
+export interface BookListItem extends Book {
+  rating: { count: number; average: number | null };
+}
+
+export interface BookListPage {
+  books: BookListItem[];
+  /** Opaque cursor for the next page; null at the end. */
+  next: string | null;
 }
 
 export interface RatingSummary {
@@ -35,9 +48,29 @@ export interface ReviewPage {
   next: string | null;
 }
 
+export interface UserProfile {
+  id: number;
+  displayName: string;
+  reviews: number;
+  /** Helpful votes received over all their reviews. */
+  helpful: number;
+  recent: Array<{ id: number; bookId: number; title: string; rating: number; body: string; helpful: number; createdAt: string }>;
+}
+
+export interface AuthorProfile {
+  author: { id: number; name: string };
+  bookCount: number;
+  books: Array<{ id: number; title: string; publishedYear: number; genre: string; rating: { count: number; average: number | null } }>;
+}
+
 /** What a write changed, for the invalidation triggers and the leaderboards. */
 export interface WriteResult {
   bookId: number;
+  /** The review's writer and the book's author: whose cached profiles the write changes. */
+  userId: number;
+  authorId: number;
+  /** Helpful votes the review had when it was deleted (they go with it: the writer's helpful total drops). */
+  helpfulRemoved?: number;
   review?: Review;
   summary: { count: number; sum: number; version: number };
   /** The review's creation time (ms): which weekly board it counts on. */
@@ -61,7 +94,7 @@ export class Db {
   async book(id: number): Promise<(Book & { summary: RatingSummary }) | undefined> {
     const { rows } = await this.q<BookRow>(
       this.pool,
-      `SELECT b.id, b.title, b.published_year, b.review_count, b.rating_sum, b.summary_version, a.id AS author_id, a.name AS author_name
+      `SELECT b.id, b.title, b.published_year, b.genre, b.review_count, b.rating_sum, b.summary_version, a.id AS author_id, a.name AS author_name
          FROM books b JOIN authors a ON a.id = b.author_id WHERE b.id = $1`,
       [id],
     );
@@ -71,9 +104,27 @@ export class Db {
       id: Number(r.id),
       title: r.title,
       publishedYear: r.published_year,
+      genre: r.genre,
       author: { id: Number(r.author_id), name: r.author_name },
       summary: summaryOf(r.review_count, Number(r.rating_sum), Number(r.summary_version)),
     };
+  }
+
+  /** One page of browse/search (browse.ts builds the SQL): keyset pagination on (sort key, id). */
+  async browseBooks(filter: BookListFilter, cursor: string | undefined): Promise<BookListPage> {
+    const after = cursor ? decodeBookCursor(cursor, filter.sort) : undefined;
+    const { text, values } = bookListSql(filter, after);
+    const { rows } = await this.q<BookRow & { sort_key: string }>(this.pool, text, values);
+    const books = rows.slice(0, filter.limit).map((r) => ({
+      id: Number(r.id),
+      title: r.title,
+      publishedYear: r.published_year,
+      genre: r.genre,
+      author: { id: Number(r.author_id), name: r.author_name },
+      rating: { count: r.review_count, average: summaryOf(r.review_count, Number(r.rating_sum), 0).average },
+    }));
+    const last = rows[filter.limit - 1];
+    return { books, next: rows.length > filter.limit && last ? encodeBookCursor({ s: filter.sort, v: last.sort_key, id: Number(last.id) }) : null };
   }
 
   /** Newest first, keyset pagination on (created_at, id): stable under inserts, O(limit) per page. */
@@ -117,6 +168,46 @@ export class Db {
     };
   }
 
+  /** A user's public profile: display name, review count, helpful votes received, newest reviews. Never the email. */
+  async userProfile(userId: number, recent = 5): Promise<UserProfile | undefined> {
+    const { rows: users } = await this.q<{ display_name: string; n: number; helpful: string }>(
+      this.pool,
+      `SELECT u.display_name, count(r.id)::int AS n, COALESCE(sum(r.helpful_count), 0) AS helpful
+         FROM users u LEFT JOIN reviews r ON r.user_id = u.id WHERE u.id = $1 GROUP BY u.id`,
+      [userId],
+    );
+    if (!users[0]) return undefined;
+    const { rows } = await this.q<{ id: string; book_id: string; title: string; rating: number; body: string; helpful_count: number; created_at: Date }>(
+      this.pool,
+      `SELECT r.id, r.book_id, b.title, r.rating, r.body, r.helpful_count, r.created_at
+         FROM reviews r JOIN books b ON b.id = r.book_id WHERE r.user_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
+      [userId, recent],
+    );
+    return {
+      id: userId,
+      displayName: users[0].display_name,
+      reviews: users[0].n,
+      helpful: Number(users[0].helpful),
+      recent: rows.map((r) => ({ id: Number(r.id), bookId: Number(r.book_id), title: r.title, rating: r.rating, body: r.body, helpful: r.helpful_count, createdAt: r.created_at.toISOString() })),
+    };
+  }
+
+  /** An author and their most reviewed books (at most `limit`) with rating summaries. */
+  async authorProfile(authorId: number, limit = 100): Promise<AuthorProfile | undefined> {
+    const { rows: authors } = await this.q<{ name: string; n: number }>(this.pool, 'SELECT a.name, (SELECT count(*)::int FROM books b WHERE b.author_id = a.id) AS n FROM authors a WHERE a.id = $1', [authorId]);
+    if (!authors[0]) return undefined;
+    const { rows } = await this.q<{ id: string; title: string; published_year: number; genre: string; review_count: number; rating_sum: string }>(
+      this.pool,
+      'SELECT id, title, published_year, genre, review_count, rating_sum FROM books WHERE author_id = $1 ORDER BY review_count DESC, id LIMIT $2',
+      [authorId, limit],
+    );
+    return {
+      author: { id: authorId, name: authors[0].name },
+      bookCount: authors[0].n,
+      books: rows.map((r) => ({ id: Number(r.id), title: r.title, publishedYear: r.published_year, genre: r.genre, rating: { count: r.review_count, average: summaryOf(r.review_count, Number(r.rating_sum), 0).average } })),
+    };
+  }
+
   async createReview(bookId: number, userId: number, rating: number, body: string): Promise<WriteResult> {
     return this.tx(async (c) => {
       let inserted;
@@ -129,9 +220,9 @@ export class Db {
         throw err;
       }
       // The row lock on the book serialises concurrent reviews of it: the summary stays exact.
-      const summary = await this.bumpSummary(c, bookId, 1, rating);
+      const { summary, authorId } = await this.bumpSummary(c, bookId, 1, rating);
       const review = reviewOf(inserted.rows[0]!);
-      return { bookId, review, summary, reviewCreatedAt: Date.parse(review.createdAt) };
+      return { bookId, userId, authorId, review, summary, reviewCreatedAt: Date.parse(review.createdAt) };
     });
   }
 
@@ -144,8 +235,8 @@ export class Db {
         [reviewId, patch.rating ?? null, patch.body ?? null],
       );
       const review = reviewOf(rows[0]!);
-      const summary = await this.bumpSummary(c, old.bookId, 0, review.rating - old.rating);
-      return { bookId: old.bookId, review, summary, reviewCreatedAt: Date.parse(review.createdAt) };
+      const { summary, authorId } = await this.bumpSummary(c, old.bookId, 0, review.rating - old.rating);
+      return { bookId: old.bookId, userId, authorId, review, summary, reviewCreatedAt: Date.parse(review.createdAt) };
     });
   }
 
@@ -153,15 +244,19 @@ export class Db {
     return this.tx(async (c) => {
       const old = await this.ownReview(c, reviewId, userId);
       await this.q(c, 'DELETE FROM reviews WHERE id = $1', [reviewId]);
-      const summary = await this.bumpSummary(c, old.bookId, -1, -old.rating);
-      return { bookId: old.bookId, summary, reviewCreatedAt: Date.parse(old.createdAt) };
+      const { summary, authorId } = await this.bumpSummary(c, old.bookId, -1, -old.rating);
+      return { bookId: old.bookId, userId, authorId, summary, helpfulRemoved: old.helpful, reviewCreatedAt: Date.parse(old.createdAt) };
     });
   }
 
   /** One vote per user per review (a second vote replaces the first); helpful_count stays exact. */
-  async vote(reviewId: number, userId: number, helpful: boolean): Promise<{ bookId: number; helpful: number; authorId: number; delta: number }> {
+  async vote(reviewId: number, userId: number, helpful: boolean): Promise<{ bookId: number; helpful: number; authorId: number; bookAuthorId: number; delta: number }> {
     return this.tx(async (c) => {
-      const { rows: found } = await this.q<{ book_id: string; user_id: string; helpful_count: number }>(c, 'SELECT book_id, user_id, helpful_count FROM reviews WHERE id = $1 FOR UPDATE', [reviewId]);
+      const { rows: found } = await this.q<{ book_id: string; user_id: string; helpful_count: number; book_author_id: string }>(
+        c,
+        'SELECT r.book_id, r.user_id, r.helpful_count, b.author_id AS book_author_id FROM reviews r JOIN books b ON b.id = r.book_id WHERE r.id = $1 FOR UPDATE OF r',
+        [reviewId],
+      );
       if (!found[0]) throw new NotFoundError(`no review ${reviewId}`);
       await this.q(c, `INSERT INTO review_votes (review_id, user_id, helpful) VALUES ($1, $2, $3) ON CONFLICT (review_id, user_id) DO UPDATE SET helpful = EXCLUDED.helpful`, [reviewId, userId, helpful]);
       const { rows } = await this.q<{ helpful_count: number }>(
@@ -170,7 +265,7 @@ export class Db {
         [reviewId],
       );
       const now = rows[0]!.helpful_count;
-      return { bookId: Number(found[0].book_id), helpful: now, authorId: Number(found[0].user_id), delta: now - found[0].helpful_count };
+      return { bookId: Number(found[0].book_id), helpful: now, authorId: Number(found[0].user_id), bookAuthorId: Number(found[0].book_author_id), delta: now - found[0].helpful_count };
     });
   }
 
@@ -233,22 +328,22 @@ export class Db {
   }
 
   private async ownReview(c: pg.PoolClient, reviewId: number, userId: number) {
-    const { rows } = await this.q<{ book_id: string; user_id: string; rating: number; created_at: Date }>(c, 'SELECT book_id, user_id, rating, created_at FROM reviews WHERE id = $1 FOR UPDATE', [reviewId]);
+    const { rows } = await this.q<{ book_id: string; user_id: string; rating: number; helpful_count: number; created_at: Date }>(c, 'SELECT book_id, user_id, rating, helpful_count, created_at FROM reviews WHERE id = $1 FOR UPDATE', [reviewId]);
     const r = rows[0];
     if (!r) throw new NotFoundError(`no review ${reviewId}`);
     if (Number(r.user_id) !== userId) throw new ForbiddenError('only the author of a review can change it');
-    return { bookId: Number(r.book_id), rating: r.rating, createdAt: r.created_at.toISOString() };
+    return { bookId: Number(r.book_id), rating: r.rating, helpful: r.helpful_count, createdAt: r.created_at.toISOString() };
   }
 
   private async bumpSummary(c: pg.PoolClient, bookId: number, countDelta: number, sumDelta: number) {
-    const { rows } = await this.q<{ review_count: number; rating_sum: string; summary_version: string }>(
+    const { rows } = await this.q<{ review_count: number; rating_sum: string; summary_version: string; author_id: string }>(
       c,
       `UPDATE books SET review_count = review_count + $2, rating_sum = rating_sum + $3, summary_version = summary_version + 1
-        WHERE id = $1 RETURNING review_count, rating_sum, summary_version`,
+        WHERE id = $1 RETURNING review_count, rating_sum, summary_version, author_id`,
       [bookId, countDelta, sumDelta],
     );
     if (!rows[0]) throw new NotFoundError(`no book ${bookId}`);
-    return { count: rows[0].review_count, sum: Number(rows[0].rating_sum), version: Number(rows[0].summary_version) };
+    return { summary: { count: rows[0].review_count, sum: Number(rows[0].rating_sum), version: Number(rows[0].summary_version) }, authorId: Number(rows[0].author_id) };
   }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -291,6 +386,7 @@ interface BookRow {
   id: string;
   title: string;
   published_year: number;
+  genre: string;
   review_count: number;
   rating_sum: string;
   summary_version: string;

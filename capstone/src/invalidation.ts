@@ -1,10 +1,24 @@
 // Invalidation triggers: after a write commits, delete exactly the cache entries the policy table says
-// the event invalidates — for the one book written to, nothing else. Review pages are found through
-// the book's page index (a set), so no SCAN and no pattern delete. apply-invalidation.ts runs a plan.
+// the event invalidates — of the book written to, the review's writer and the book's author, nothing
+// else. Review pages are found through their owner's page index (a set), so no SCAN and no pattern
+// delete. One plan per owner: its keys share one {hash tag} (one slot) and one generation.
+// apply-invalidation.ts runs a plan.
 import { CACHE_POLICIES, type Resource, type WriteEvent } from './cache-policy';
 import type { CacheKeys } from './keys';
 
+/** Whom a write concerns. */
+export interface WriteSubjects {
+  /** The book reviewed (for a vote: the book of the review voted on). */
+  bookId: number;
+  /** The review's writer (for a vote: whose helpful total moves). */
+  reviewerId: number;
+  /** The author of the book. */
+  authorId: number;
+}
+
 export interface InvalidationPlan {
+  /** The owner's generation key, bumped with the deletes: a load that started before is not stored. */
+  generation: string;
   /** Entries to delete by name. */
   keys: string[];
   /** Index sets whose members (and the set itself) are deleted. */
@@ -12,15 +26,21 @@ export interface InvalidationPlan {
 }
 
 /**
- * Exercise 2: which keys does `event` on book `bookId` invalidate? Read it from CACHE_POLICIES: a
- * resource whose `invalidatedBy` lists the event loses that book's entries — the book page by key,
- * the review pages through their index set. Resources not keyed by book (leaderboards, metadata) are
- * never in a plan.
+ * Exercise 2: which keys does `event` invalidate? Read it from CACHE_POLICIES: a resource whose
+ * `invalidatedBy` lists the event loses its owner's entries — the book page, the reviewer's profile
+ * and the author's profile by key; the book's and the reviewer's review pages through their index
+ * sets. One plan per owner, in the order book, reviewer, author; an owner with nothing to drop has no
+ * plan. Resources without an owner (book lists, leaderboards, metadata) are never in a plan.
  */
-export function invalidationPlan(event: WriteEvent, bookId: number, keys: CacheKeys): InvalidationPlan {
-  const plan: InvalidationPlan = { keys: [], indexSets: [] };
+export function invalidationPlan(event: WriteEvent, s: WriteSubjects, keys: CacheKeys): InvalidationPlan[] {
   const hit = (r: Resource) => CACHE_POLICIES[r].invalidatedBy.includes(event);
-  if (hit('bookPage')) plan.keys.push(keys.bookPage(bookId));
-  if (hit('reviewPage')) plan.indexSets.push(keys.reviewPagesIndex(bookId));
-  return plan;
+  const plans: InvalidationPlan[] = [];
+  const add = (generation: string, entries: Array<string | false>, sets: Array<string | false>) => {
+    const plan = { generation, keys: entries.filter((k): k is string => !!k), indexSets: sets.filter((k): k is string => !!k) };
+    if (plan.keys.length || plan.indexSets.length) plans.push(plan);
+  };
+  add(keys.bookGeneration(s.bookId), [hit('bookPage') && keys.bookPage(s.bookId)], [hit('reviewPage') && keys.reviewPagesIndex(s.bookId)]);
+  add(keys.userGeneration(s.reviewerId), [hit('userProfile') && keys.userProfile(s.reviewerId)], [hit('userReviewPage') && keys.userReviewPagesIndex(s.reviewerId)]);
+  add(keys.authorGeneration(s.authorId), [hit('authorProfile') && keys.authorProfile(s.authorId)], []);
+  return plans;
 }

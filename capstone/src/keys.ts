@@ -1,5 +1,6 @@
 // Every Redis key the capstone's cache and boards use, from the context's key builder. A book's cache
-// entries share the book's {hash tag}, so on a cluster one book's invalidation touches one slot.
+// entries share the book's {hash tag} (a user's the user's, an author's the author's), so on a cluster
+// each owner's invalidation touches one slot.
 import type { KeyBuilder } from '../../shared/keys';
 
 export interface CacheKeys {
@@ -9,6 +10,20 @@ export interface CacheKeys {
   reviewPagesIndex(bookId: number): string;
   /** Bumped by every invalidation of the book: a load that started before it is not stored. */
   bookGeneration(bookId: number): string;
+  /** A user's public profile; every key of one user shares the user's {hash tag}. */
+  userProfile(userId: number): string;
+  userReviewPage(userId: number, cursor: string, limit: number): string;
+  /** The set of one user's cached review-page keys. */
+  userReviewPagesIndex(userId: number): string;
+  /** Bumped by every invalidation of the user's entries (the same guard as the book's). */
+  userGeneration(userId: number): string;
+  /** An author with their books' rating summaries; the author's {hash tag}. */
+  authorProfile(authorId: number): string;
+  authorGeneration(authorId: number): string;
+  /** A browse/search first page, by the hash of its normalized filter. */
+  bookList(hash: string): string;
+  /** The list entries created in one time window in that entry's bucket (same slot): what bounds distinct cached queries. */
+  bookListWindow(hash: string, window: number): string;
   leaderboard(name: string, limit: number): string;
   metadata(bookId: number): string;
   topRated: string;
@@ -24,6 +39,14 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     reviewPage: (id, cursor, limit) => keys.tagged('book', id, 'reviews', cursor || 'first', limit),
     reviewPagesIndex: (id) => keys.tagged('book', id, 'review-pages'),
     bookGeneration: (id) => keys.tagged('book', id, 'gen'),
+    userProfile: (id) => keys.tagged('user', id, 'profile'),
+    userReviewPage: (id, cursor, limit) => keys.tagged('user', id, 'reviews', cursor || 'first', limit),
+    userReviewPagesIndex: (id) => keys.tagged('user', id, 'review-pages'),
+    userGeneration: (id) => keys.tagged('user', id, 'gen'),
+    authorProfile: (id) => keys.tagged('author', id, 'profile'),
+    authorGeneration: (id) => keys.tagged('author', id, 'gen'),
+    bookList: (hash) => keys.tagged('book-list', listBucket(hash), hash),
+    bookListWindow: (hash, window) => keys.tagged('book-list', listBucket(hash), 'window', window),
     leaderboard: (name, limit) => keys.key('list', name, limit),
     metadata: (id) => keys.key('metadata', id),
     topRated: keys.tagged('board', 'top-rated'),
@@ -31,4 +54,11 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     reviewedWeek: (week) => keys.key('board', 'reviewed-week', week),
     topReviewers: keys.key('board', 'top-reviewers'),
   };
+}
+
+/** List entries spread over this many {hash tags}: an entry and its window set share a slot, no one slot holds them all. */
+export const LIST_BUCKETS = 4;
+
+function listBucket(hash: string): string {
+  return `b${parseInt(hash.slice(0, 2), 16) % LIST_BUCKETS}`;
 }

@@ -19,7 +19,7 @@ export interface Launched {
 export async function ensureSeeded(ctx: LabContext, size: SeedSize, force = false): Promise<boolean> {
   if (!force && (await isSeeded(ctx.pg))) return false;
   const r = await seedCatalogue(ctx.pg, { size, progress: progressBar });
-  ctx.log.info(`seeded ${r.books.toLocaleString('en-US')} books, ${r.reviews.toLocaleString('en-US')} reviews, ${r.users.toLocaleString('en-US')} users in ${(r.ms / 1000).toFixed(1)} s (COPY, then indexes)`);
+  ctx.log.info(`seeded ${r.books.toLocaleString('en-US')} books, ${r.reviews.toLocaleString('en-US')} reviews, ${r.votes.toLocaleString('en-US')} votes, ${r.users.toLocaleString('en-US')} users in ${(r.ms / 1000).toFixed(1)} s (COPY, then indexes)`);
   return true;
 }
 

@@ -1,7 +1,8 @@
-// Two boards in sorted sets. Top-rated: the Bayesian average of every book with enough reviews,
+// Three boards in sorted sets. Top-rated: the Bayesian average of every book with enough reviews,
 // written with a version guard (board-set.lua) so concurrent writes end on the newest summary.
 // Most reviewed this week: ZINCRBY on the current week's set, which expires two weeks later.
-// `rebuild` recomputes both from Postgres and reports how far Redis had drifted.
+// Top reviewers: ZINCRBY of each vote's effect on the review writer's helpful total.
+// `rebuild` recomputes all three from Postgres and reports how far Redis had drifted.
 import type { Redis } from 'ioredis';
 import { luaCommand, type LuaCommand } from '../../shared/lua';
 import type { Db, WriteResult } from './db';
@@ -18,6 +19,8 @@ export interface Drift {
   /** Members whose score in Redis differed from Postgres (or were missing / extra). */
   topRated: number;
   reviewedWeek: number;
+  /** Reviewers whose helpful total in Redis differed from Postgres (or were missing / extra). */
+  topReviewers: number;
 }
 
 const WEEK_KEY_TTL_SEC = 14 * 86_400;
@@ -124,6 +127,14 @@ export class Leaderboards {
       await p.exec();
     }
     const reviewers = await db.helpfulByUser(1_000_000);
+    const reviewersBefore = new Map<string, number>();
+    const rflat = await this.redis.zrange(this.keys.topReviewers, 0, -1, 'WITHSCORES');
+    for (let i = 0; i < rflat.length; i += 2) reviewersBefore.set(rflat[i]!, Number(rflat[i + 1]));
+    let reviewersDrift = 0;
+    for (const r of reviewers) if (reviewersBefore.get(String(r.userId)) !== r.helpful) reviewersDrift++;
+    // A member at 0 is harmless (ZINCRBY leaves it when votes are withdrawn); any other extra member drifted.
+    const truth = new Set(reviewers.map((r) => String(r.userId)));
+    for (const [m, n] of reviewersBefore) if (n !== 0 && !truth.has(m)) reviewersDrift++;
     const tmpReviewers = `${this.keys.topReviewers}:rebuild`;
     await this.redis.unlink(tmpReviewers);
     for (let i = 0; i < reviewers.length; i += 1000) {
@@ -140,7 +151,7 @@ export class Leaderboards {
     if (weekRows.length) swap.rename(tmpWeek, weekKey).expire(weekKey, WEEK_KEY_TTL_SEC);
     else swap.unlink(weekKey);
     await swap.exec();
-    return { topRated: topDrift, reviewedWeek: weekDrift };
+    return { topRated: topDrift, reviewedWeek: weekDrift, topReviewers: reviewersDrift };
   }
 }
 

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { copyRows } from '../../harness/seed/copy';
 import type { Progress } from '../../harness/progress';
-import { addConstraints, createBareTables } from './schema';
+import { addConstraints, createBareTables, GENRES } from './schema';
 import { hashPassword, TEST_SCRYPT } from '../../shared/password';
 import { seededRandom } from '../../harness/seed/zipf';
 
@@ -20,6 +20,11 @@ export const SMALL_SEED: SeedSize = { books: 200, reviews: 2_000 };
 /** Every seeded user's password (seed data for a local demo, never a real account). */
 export const SEED_PASSWORD = 'password';
 const ZIPF_S = 0.8;
+/** Votes: every STAR_EVERY-th user writes reviews that draw STAR_WEIGHT times the votes, mostly helpful. */
+const STAR_EVERY = 25;
+const STAR_WEIGHT = 6;
+const VOTES_MEAN = 0.3;
+const MAX_VOTES_PER_REVIEW = 30;
 const DAY_MS = 86_400_000;
 
 export interface SeedOptions {
@@ -35,6 +40,8 @@ export interface SeedResult {
   authors: number;
   users: number;
   reviews: number;
+  /** Seeded helpful / not helpful votes. */
+  votes: number;
   /** Book ids, most reviewed first. */
   popular: number[];
   ms: number;
@@ -75,6 +82,24 @@ function words(rand: () => number, n: number): string {
   return s;
 }
 
+/**
+ * The votes on one review (appended to `out`), returning how many say helpful. Skewed twice: the count
+ * is exponential (most reviews get none, a few get many), and "star" reviewers draw STAR_WEIGHT times
+ * more, mostly helpful — so the top-reviewers board has a clear head. Voters are the users after the
+ * reviewer, so they are distinct and never the reviewer.
+ */
+function seedVotes(reviewId: number, reviewer: number, users: number, rand: () => number, out: number[]): number {
+  const star = reviewer % STAR_EVERY === 0;
+  const n = Math.min(MAX_VOTES_PER_REVIEW, users - 1, Math.floor(-Math.log(1 - rand()) * VOTES_MEAN * (star ? STAR_WEIGHT : 1)));
+  let helpful = 0;
+  for (let t = 0; t < n; t++) {
+    const yes = rand() < (star ? 0.85 : 0.6);
+    if (yes) helpful++;
+    out.push(reviewId, ((reviewer + t) % users) + 1, yes ? 1 : 0);
+  }
+  return helpful;
+}
+
 export async function seedCatalogue(pool: pg.Pool, opts: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const size = opts.size ?? FULL_SEED;
@@ -104,8 +129,11 @@ export async function seedCatalogue(pool: pg.Pool, opts: SeedOptions = {}): Prom
   userBar?.stop();
 
   const sums = new Float64Array(size.books);
+  // Votes come from their own PRNG, so adding them left every other seeded row as it was.
+  const voteRand = prng((opts.seed ?? 42) + 1);
+  const votes: number[] = []; // flat (review id, voter id, helpful 0/1)
   const reviewBar = bar('reviews', size.reviews);
-  await copyRows(pool, 'reviews', ['id', 'book_id', 'user_id', 'rating', 'body', 'created_at'], (function* () {
+  await copyRows(pool, 'reviews', ['id', 'book_id', 'user_id', 'rating', 'body', 'created_at', 'helpful_count'], (function* () {
     let id = 0;
     for (let b = 1; b <= size.books; b++) {
       const quality = 2.2 + rand() * 2.6;
@@ -115,21 +143,28 @@ export async function seedCatalogue(pool: pg.Pool, opts: SeedOptions = {}): Prom
         sums[b - 1]! += rating;
         // 1 in 20 reviews lands in the last week, so "most reviewed this week" has data.
         const age = rand() < 0.05 ? rand() * 7 * DAY_MS : rand() * 365 * DAY_MS;
-        yield [++id, b, ((firstUser + j) % users) + 1, rating, words(rand, 6 + Math.floor(rand() * 10)), new Date(now - age)];
+        const reviewer = ((firstUser + j) % users) + 1;
+        yield [++id, b, reviewer, rating, words(rand, 6 + Math.floor(rand() * 10)), new Date(now - age), seedVotes(id, reviewer, users, voteRand, votes)];
       }
     }
   })(), reviewBar);
   reviewBar?.stop();
 
+  const voteBar = bar('votes', votes.length / 3);
+  await copyRows(pool, 'review_votes', ['review_id', 'user_id', 'helpful'], (function* () {
+    for (let i = 0; i < votes.length; i += 3) yield [votes[i]!, votes[i + 1]!, votes[i + 2] === 1];
+  })(), voteBar);
+  voteBar?.stop();
+
   const bookBar = bar('books', size.books);
-  await copyRows(pool, 'books', ['id', 'author_id', 'title', 'published_year', 'review_count', 'rating_sum', 'summary_version'], (function* () {
+  await copyRows(pool, 'books', ['id', 'author_id', 'title', 'published_year', 'genre', 'review_count', 'rating_sum', 'summary_version'], (function* () {
     for (let b = 1; b <= size.books; b++) {
       const title = `The ${ADJ[b % ADJ.length]} ${NOUN[Math.floor(b / ADJ.length) % NOUN.length]} ${b}`;
-      yield [b, ((b - 1) % authors) + 1, title, 1950 + (b % 75), counts[b - 1]!, sums[b - 1]!, 1];
+      yield [b, ((b - 1) % authors) + 1, title, 1950 + (b % 75), GENRES[(b * 7) % GENRES.length]!, counts[b - 1]!, sums[b - 1]!, 1];
     }
   })(), bookBar);
   bookBar?.stop();
 
   await addConstraints(pool);
-  return { books: size.books, authors, users, reviews: size.reviews, popular, ms: performance.now() - started };
+  return { books: size.books, authors, users, reviews: size.reviews, votes: votes.length / 3, popular, ms: performance.now() - started };
 }

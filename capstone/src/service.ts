@@ -11,9 +11,11 @@ import type { KeyBuilder } from '../../shared/keys';
 import { createMetadataBreaker, type Breaker } from './breaker';
 import { ReadThroughCache, type CacheOutcome } from './cache';
 import type { Resource, WriteEvent } from './cache-policy';
-import { Db, type Book, type RatingSummary, type ReviewPage, type WriteResult } from './db';
+import { createHash } from 'node:crypto';
+import { normalizeFilter, type BookListFilter } from './browse';
+import { Db, type AuthorProfile, type Book, type BookListPage, type RatingSummary, type ReviewPage, type UserProfile, type WriteResult } from './db';
 import { applyInvalidation } from './apply-invalidation';
-import { invalidationPlan } from './invalidation';
+import { invalidationPlan, type WriteSubjects } from './invalidation';
 import { cacheKeys, type CacheKeys } from './keys';
 import { Leaderboards, type BoardEntry } from './leaderboards';
 import { MetadataClient, type MetadataResult } from './metadata';
@@ -40,6 +42,9 @@ export interface BookPage {
   rating: RatingSummary;
   reviews: ReviewPage;
 }
+
+/** The list bound's window: per bucket, at most MAX_PAGES_PER_INDEX (cache.ts) new list entries are cached per window. */
+export const LIST_WINDOW_MS = 30_000;
 
 export class BookService {
   readonly db: Db;
@@ -128,6 +133,64 @@ export class BookService {
     return { page: value, outcome };
   }
 
+  /** A user's public profile, cached under the user's {hash tag}; an unknown user is a 404 that is not cached (the id may be registered next). */
+  async userProfile(userId: number): Promise<{ profile: UserProfile; outcome: CacheOutcome }> {
+    const { value, outcome } = await this.cache.read(
+      'userProfile',
+      this.keys.userProfile(userId),
+      async () => (await this.db.userProfile(userId)) ?? notFound(`no user ${userId}`),
+      { generationKey: this.keys.userGeneration(userId) },
+    );
+    return { profile: value, outcome };
+  }
+
+  /** A user's reviews, newest first: cursor pages tracked in the user's page index (at most MAX_PAGES_PER_INDEX). */
+  async userReviews(userId: number, cursor: string | undefined, limit: number) {
+    const { value, outcome } = await this.cache.read(
+      'userReviewPage',
+      this.keys.userReviewPage(userId, cursor ?? '', limit),
+      async () => {
+        const found = await this.db.userReviews(userId, cursor, limit);
+        if (!found) return notFound(`no user ${userId}`);
+        // Public fields only (display name, never the email).
+        return { user: found.user, ...found.page };
+      },
+      { indexKey: this.keys.userReviewPagesIndex(userId), generationKey: this.keys.userGeneration(userId) },
+    );
+    return { page: value, outcome };
+  }
+
+  /** An author with their books' rating summaries, cached under the author's {hash tag}. */
+  async authorProfile(authorId: number): Promise<{ profile: AuthorProfile; outcome: CacheOutcome }> {
+    const { value, outcome } = await this.cache.read(
+      'authorProfile',
+      this.keys.authorProfile(authorId),
+      async () => (await this.db.authorProfile(authorId)) ?? notFound(`no author ${authorId}`),
+      { generationKey: this.keys.authorGeneration(authorId) },
+    );
+    return { profile: value, outcome };
+  }
+
+  /**
+   * Browse/search. Only first pages are cached (keyed by the normalized filter); later pages come from
+   * Postgres (an index range scan) with X-Cache BYPASS. Distinct cached queries are bounded: a window
+   * set per bucket admits at most MAX_PAGES_PER_INDEX new entries per LIST_WINDOW_MS, the rest load
+   * uncached (MISS, not stored).
+   */
+  async browse(filter: BookListFilter, cursor: string | undefined): Promise<{ page: BookListPage; outcome: CacheOutcome }> {
+    const { key, windowKey } = this.bookListKeys(filter);
+    if (cursor) return { page: await this.db.browseBooks(filter, cursor), outcome: 'BYPASS' };
+    const { value, outcome } = await this.cache.read('bookList', key, () => this.db.browseBooks(filter, undefined), { indexKey: windowKey });
+    return { page: value, outcome };
+  }
+
+  /** The cache key of a filter's first page (by its normalized form; validates it) and the current window set of its bucket. */
+  bookListKeys(filter: BookListFilter): { key: string; windowKey: string } {
+    const hash = createHash('sha256').update(normalizeFilter(filter)).digest('hex').slice(0, 32);
+    const window = Math.floor((this.opts.now ?? Date.now)() / LIST_WINDOW_MS);
+    return { key: this.keys.bookList(hash), windowKey: this.keys.bookListWindow(hash, window) };
+  }
+
   async leaderboard(board: 'top-rated' | 'reviewed-week', limit: number): Promise<{ entries: Array<BoardEntry & { title: string }>; outcome: CacheOutcome; source: 'redis' | 'postgres' }> {
     const { value, outcome } = await this.cache.read('leaderboard', this.keys.leaderboard(board, limit), async () => {
       let entries: BoardEntry[];
@@ -165,7 +228,7 @@ export class BookService {
 
   async vote(reviewId: number, userId: number, helpful: boolean) {
     const v = await this.db.vote(reviewId, userId, helpful);
-    await this.invalidate('vote.cast', v.bookId);
+    await this.invalidate('vote.cast', { bookId: v.bookId, reviewerId: v.authorId, authorId: v.bookAuthorId });
     try {
       await this.boards.onVote(v.authorId, v.delta);
     } catch (err) {
@@ -192,21 +255,26 @@ export class BookService {
 
   /** After the commit: the invalidation triggers, then the boards. Redis failing here is logged, not thrown: the write happened. */
   private async afterWrite(event: WriteEvent, w: WriteResult, delta: 1 | 0 | -1): Promise<void> {
-    await this.invalidate(event, w.bookId);
+    await this.invalidate(event, { bookId: w.bookId, reviewerId: w.userId, authorId: w.authorId });
     try {
       await this.boards.onReviewWrite(w, delta);
+      // A deleted review's votes went with it (ON DELETE CASCADE): its writer's helpful total drops.
+      if (w.helpfulRemoved) await this.boards.onVote(w.userId, -w.helpfulRemoved);
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message, bookId: w.bookId }, 'leaderboard update skipped; `rebuild` repairs it');
     }
   }
 
-  private async invalidate(event: WriteEvent, bookId: number): Promise<void> {
-    try {
-      await applyInvalidation(this.opts.redis, this.cache, invalidationPlan(event, bookId, this.keys), this.keys.bookGeneration(bookId));
-    } catch (err) {
-      // Entries then expire by their TTL: the policy table's ttl is the staleness bound in an outage.
-      this.opts.log.warn({ err: (err as Error).message, bookId, event }, 'cache invalidation skipped');
-    }
+  /** One plan per owner (book, reviewer, author): each is one slot and bumps that owner's generation. */
+  private async invalidate(event: WriteEvent, subjects: WriteSubjects): Promise<void> {
+    await Promise.all(
+      invalidationPlan(event, subjects, this.keys).map((plan) =>
+        applyInvalidation(this.opts.redis, this.cache, plan, plan.generation).catch((err: unknown) => {
+          // Entries then expire by their TTL: the policy table's ttl is the staleness bound in an outage.
+          this.opts.log.warn({ err: (err as Error).message, ...subjects, event, generation: plan.generation }, 'cache invalidation skipped');
+        }),
+      ),
+    );
   }
 
   /** Adds the service's metrics to the app's /metrics: cache outcomes per resource, Postgres statements, breaker state. */
@@ -225,6 +293,11 @@ export class BookService {
 }
 
 export type { Resource };
+
+/** A loader's "not found": thrown, so the cache stores nothing for it. */
+function notFound(message: string): never {
+  throw new NotFoundError(message);
+}
 
 export async function createBookService(opts: BookServiceOptions): Promise<BookService> {
   const breaker = await createMetadataBreaker(opts.redis, opts.keys, { now: opts.now, log: opts.log, ...opts.breaker });

@@ -139,7 +139,10 @@ describe('leaderboards', () => {
 describe('documentation', () => {
   it('serves the OpenAPI document with every route', async () => {
     const r = await c.call('GET', '/openapi.json');
-    expect(Object.keys(r.body.paths)).toEqual(expect.arrayContaining(['/books/{id}', '/books/{id}/reviews', '/reviews/{id}/votes', '/leaderboards/{board}', '/auth/login']));
+    expect(Object.keys(r.body.paths)).toEqual(expect.arrayContaining(['/books/{id}', '/books/{id}/reviews', '/reviews/{id}/votes', '/leaderboards/{board}', '/auth/login', '/books', '/users/{id}', '/users/{id}/reviews', '/authors/{id}']));
+    // The browse filters are documented with their bounds.
+    const params = r.body.paths['/books'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['q', 'genre', 'yearFrom', 'yearTo', 'sort', 'limit', 'cursor']));
     const docs = await fetch(`${c.http.url}/docs/`);
     expect(docs.status).toBe(200);
   });

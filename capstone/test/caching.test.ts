@@ -42,16 +42,39 @@ describe('exercise 1: cache policy freshness', () => {
 });
 
 describe('exercise 2: invalidation triggers', () => {
-  it('a review event drops the book page and the review-page index of that book only', () => {
-    const plan = invalidationPlan('review.created', 7, c.service.keys);
-    expect(plan).toEqual({ keys: [c.service.keys.bookPage(7)], indexSets: [c.service.keys.reviewPagesIndex(7)] });
+  const subjects = { bookId: 7, reviewerId: 8, authorId: 9 };
+  it('a review event drops the book\'s page and review pages, the reviewer\'s profile and review pages, the author\'s profile: one plan per owner', () => {
+    const k = c.service.keys;
+    expect(invalidationPlan('review.created', subjects, k)).toEqual([
+      { generation: k.bookGeneration(7), keys: [k.bookPage(7)], indexSets: [k.reviewPagesIndex(7)] },
+      { generation: k.userGeneration(8), keys: [k.userProfile(8)], indexSets: [k.userReviewPagesIndex(8)] },
+      { generation: k.authorGeneration(9), keys: [k.authorProfile(9)], indexSets: [] },
+    ]);
   });
-  it('every event the table names, and only those, produce a plan', () => {
+  it('a vote leaves the author\'s profile alone (ratings did not move): no plan for the author', () => {
+    const k = c.service.keys;
+    expect(invalidationPlan('vote.cast', subjects, k)).toEqual([
+      { generation: k.bookGeneration(7), keys: [k.bookPage(7)], indexSets: [k.reviewPagesIndex(7)] },
+      { generation: k.userGeneration(8), keys: [k.userProfile(8)], indexSets: [k.userReviewPagesIndex(8)] },
+    ]);
+  });
+  it('every event the table names, and only those, produce a plan; each plan stays in one owner\'s {hash tag}', () => {
+    const k = c.service.keys;
     for (const event of ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] as const) {
-      const plan = invalidationPlan(event, 3, c.service.keys);
-      expect(plan.keys.includes(c.service.keys.bookPage(3))).toBe(CACHE_POLICIES.bookPage.invalidatedBy.includes(event));
-      expect(plan.indexSets.includes(c.service.keys.reviewPagesIndex(3))).toBe(CACHE_POLICIES.reviewPage.invalidatedBy.includes(event));
-      expect(JSON.stringify(plan)).not.toContain('list');
+      const plans = invalidationPlan(event, { bookId: 3, reviewerId: 4, authorId: 5 }, k);
+      const keys = plans.flatMap((p) => p.keys);
+      const sets = plans.flatMap((p) => p.indexSets);
+      const named = (r: keyof typeof CACHE_POLICIES) => CACHE_POLICIES[r].invalidatedBy.includes(event);
+      expect(keys.includes(k.bookPage(3))).toBe(named('bookPage'));
+      expect(sets.includes(k.reviewPagesIndex(3))).toBe(named('reviewPage'));
+      expect(keys.includes(k.userProfile(4))).toBe(named('userProfile'));
+      expect(sets.includes(k.userReviewPagesIndex(4))).toBe(named('userReviewPage'));
+      expect(keys.includes(k.authorProfile(5))).toBe(named('authorProfile'));
+      expect(JSON.stringify(plans)).not.toMatch(/list|board|metadata/);
+      for (const p of plans) {
+        const tags = new Set([p.generation, ...p.keys, ...p.indexSets].map((key) => key.match(/\{[^}]*\}/)?.[0]));
+        expect(tags.size).toBe(1);
+      }
     }
   });
   it('a new review invalidates its book page and review pages and leaves another book\'s entries alone', async () => {
@@ -101,7 +124,7 @@ describe('exercise 3: leaderboard scores', () => {
     const { rows } = await c.ctx.pg.query('SELECT review_count, rating_sum FROM books WHERE id = $1', [id]);
     expect(Number(await c.ctx.redis.zscore(c.service.keys.topRated, String(id)))).toBe(topRatedScore(rows[0].review_count, Number(rows[0].rating_sum)));
     expect(Number(await c.ctx.redis.zscore(c.service.keys.reviewedWeek(weekOf(c.clock.now)), String(id)))).toBe(weekBefore + 1);
-    expect(await c.service.boards.rebuild(c.service.db)).toEqual({ topRated: 0, reviewedWeek: 0 });
+    expect(await c.service.boards.rebuild(c.service.db)).toEqual({ topRated: 0, reviewedWeek: 0, topReviewers: 0 });
   });
 });
 

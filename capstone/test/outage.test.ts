@@ -50,6 +50,11 @@ describe('Redis outage', () => {
       const page = await c.call('GET', `/books/${c.seed.popular[150]}`);
       expect(page.status).toBe(200);
       expect(page.headers.get('x-cache')).toBe('BYPASS');
+      // Browse/search and the profiles fall back the same way.
+      for (const path of ['/books?q=river&sort=title', '/users/5', '/users/5/reviews', '/authors/3']) {
+        const r = await c.call('GET', path);
+        expect([path, r.status, r.headers.get('x-cache')]).toEqual([path, 200, 'BYPASS']);
+      }
       const board = await c.call('GET', '/leaderboards/top-rated?limit=10');
       expect(board.status).toBe(200);
       expect(board.body.source).toBe('postgres');
