@@ -67,9 +67,12 @@ export function implMapping(labDir, implDir) {
 export function mappingsFromEnv(env = process.env) {
   if (env.LAB_IMPL_STARTERS) {
     const labsDir = env.LAB_IMPL_STARTERS;
-    return readdirSync(labsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(path.join(labsDir, d.name, 'starter')))
-      .map((d) => implMapping(path.join(labsDir, d.name), path.join(labsDir, d.name, 'starter')));
+    // Every lab folder, and the capstone beside labs/ (same anatomy).
+    const dirs = readdirSync(labsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(labsDir, d.name))
+      .concat(path.join(labsDir, '..', 'capstone'));
+    return dirs.filter((dir) => existsSync(path.join(dir, 'starter'))).map((dir) => implMapping(dir, path.join(dir, 'starter')));
   }
   if (env.LAB_IMPL_SRC && env.LAB_IMPL_DIR && path.resolve(env.LAB_IMPL_SRC) !== path.resolve(env.LAB_IMPL_DIR)) {
     return [implMapping(path.dirname(path.resolve(env.LAB_IMPL_SRC)), env.LAB_IMPL_DIR)];

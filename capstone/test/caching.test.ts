@@ -1,28 +1,41 @@
 // The caching layer: the policy table's arithmetic (exercise 1), the invalidation triggers (exercise 2),
 // the leaderboard updates (exercise 3), stampede protection, and a write invalidating exactly what it
 // should — one book's entries, nothing else.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyBuilder } from '../../shared/keys';
 import { CACHE_POLICIES, freshness, redisLifetimeMs } from '../src/cache-policy';
 import { invalidationPlan } from '../src/invalidation';
+import { cacheKeys } from '../src/keys';
 import { topRatedScore, weekOf, weekStart } from '../src/ranking';
 import { startCapstone, type Capstone } from './fixtures';
 
+// The service starts on first use, not in beforeAll: on the starter the pure exercise tests must fail
+// on their own stubs (a failed beforeAll would only skip them), and the service tests fail to start.
 let c: Capstone;
-beforeAll(async () => {
-  c = await startCapstone({ app: { limits: false } });
+let starting: Promise<Capstone> | undefined;
+const started = async () => (c = await (starting ??= startCapstone({ app: { limits: false } })));
+beforeEach(async (ctx) => {
+  if (!PURE.has(ctx.task.name)) await started();
 });
-afterAll(async () => c?.close());
+afterAll(async () => (starting ? (await starting.catch(() => undefined))?.close() : undefined));
+/** Tests of the exercises' rules alone: no service, so on the starter they fail on its stubs. */
+const PURE = new Set<string>();
+const pure = (name: string, fn: () => void) => {
+  PURE.add(name);
+  it(name, fn);
+};
+const keys = cacheKeys(keyBuilder({ prefix: 't:pure:', lab: 'capstone' }));
 
 describe('exercise 1: cache policy freshness', () => {
   const policy = { ttlSec: 10, graceSec: 5, l1: false as const, invalidatedBy: [] };
-  it('fresh until ttl, stale within grace, expired after', () => {
+  pure('fresh until ttl, stale within grace, expired after', () => {
     expect(freshness(policy, 1_000, 1_000)).toBe('fresh');
     expect(freshness(policy, 1_000, 10_999)).toBe('fresh');
     expect(freshness(policy, 1_000, 11_000)).toBe('stale');
     expect(freshness(policy, 1_000, 15_999)).toBe('stale');
     expect(freshness(policy, 1_000, 16_000)).toBe('expired');
   });
-  it('Redis keeps an entry for ttl + grace', () => {
+  pure('Redis keeps an entry for ttl + grace', () => {
     expect(redisLifetimeMs(policy)).toBe(15_000);
     expect(redisLifetimeMs(CACHE_POLICIES.bookPage)).toBe((CACHE_POLICIES.bookPage.ttlSec + CACHE_POLICIES.bookPage.graceSec) * 1000);
   });
@@ -43,23 +56,23 @@ describe('exercise 1: cache policy freshness', () => {
 
 describe('exercise 2: invalidation triggers', () => {
   const subjects = { bookId: 7, reviewerId: 8, authorId: 9 };
-  it('a review event drops the book\'s page and review pages, the reviewer\'s profile and review pages, the author\'s profile: one plan per owner', () => {
-    const k = c.service.keys;
+  pure('a review event drops the book\'s page and review pages, the reviewer\'s profile and review pages, the author\'s profile: one plan per owner', () => {
+    const k = keys;
     expect(invalidationPlan('review.created', subjects, k)).toEqual([
       { generation: k.bookGeneration(7), keys: [k.bookPage(7)], indexSets: [k.reviewPagesIndex(7)] },
       { generation: k.userGeneration(8), keys: [k.userProfile(8)], indexSets: [k.userReviewPagesIndex(8)] },
       { generation: k.authorGeneration(9), keys: [k.authorProfile(9)], indexSets: [] },
     ]);
   });
-  it('a vote leaves the author\'s profile alone (ratings did not move): no plan for the author', () => {
-    const k = c.service.keys;
+  pure('a vote leaves the author\'s profile alone (ratings did not move): no plan for the author', () => {
+    const k = keys;
     expect(invalidationPlan('vote.cast', subjects, k)).toEqual([
       { generation: k.bookGeneration(7), keys: [k.bookPage(7)], indexSets: [k.reviewPagesIndex(7)] },
       { generation: k.userGeneration(8), keys: [k.userProfile(8)], indexSets: [k.userReviewPagesIndex(8)] },
     ]);
   });
-  it('every event the table names, and only those, produce a plan; each plan stays in one owner\'s {hash tag}', () => {
-    const k = c.service.keys;
+  pure('every event the table names, and only those, produce a plan; each plan stays in one owner\'s {hash tag}', () => {
+    const k = keys;
     for (const event of ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] as const) {
       const plans = invalidationPlan(event, { bookId: 3, reviewerId: 4, authorId: 5 }, k);
       const keys = plans.flatMap((p) => p.keys);
@@ -104,12 +117,12 @@ describe('exercise 2: invalidation triggers', () => {
 });
 
 describe('exercise 3: leaderboard scores', () => {
-  it('the Bayesian average pulls small samples toward the prior; under the minimum a book leaves the board', () => {
+  pure('the Bayesian average pulls small samples toward the prior; under the minimum a book leaves the board', () => {
     expect(topRatedScore(4, 20)).toBeNull();
     expect(topRatedScore(5, 25)).toBe(Math.round(((10 * 3.5 + 25) / 15) * 10_000) / 10_000);
     expect(topRatedScore(1000, 5000)!).toBeGreaterThan(topRatedScore(10, 50)!);
   });
-  it('weeks start on Monday, UTC', () => {
+  pure('weeks start on Monday, UTC', () => {
     const monday = Date.UTC(2026, 10, 30);
     expect(weekOf(monday)).toBe(weekOf(monday + 6 * 86_400_000 + 86_399_999));
     expect(weekOf(monday - 1)).toBe(weekOf(monday) - 1);
