@@ -49,16 +49,16 @@ const failedStatus = (s: number) => s === 0 || s >= 500;
 
 export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<FailoverDrillResult> {
   const { cluster, key, concurrency = 4, warmMs = 500, afterMs = 3000, hangMs = 5000 } = opts;
-  const samples: FailoverSample[] = [];
+  // Absolute times while the drill runs; made relative to the kill at the end (unknown before it).
+  const raw: Array<Omit<FailoverSample, 'startMs' | 'endMs'> & { start: number; end: number }> = [];
   let phase: FailoverPhase = 'before';
-  let killAt = Number.POSITIVE_INFINITY;
+  let killAt = 0;
   let stopped = false;
-  const since = () => performance.now() - killAt;
 
   const worker = async () => {
     while (!stopped) {
       const startPhase = phase;
-      const startMs = since();
+      const start = performance.now();
       let status = 0;
       let retryAfter: string | null = null;
       let body = '';
@@ -70,7 +70,7 @@ export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<Fail
       } catch {
         status = 0;
       }
-      samples.push({ phase: startPhase, status, retryAfter, startMs, endMs: since(), body });
+      raw.push({ phase: startPhase, status, retryAfter, start, end: performance.now(), body });
       if (failedStatus(status)) await sleep(20); // keep a failing loop from spinning the CPU
     }
   };
@@ -89,6 +89,7 @@ export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<Fail
     await Promise.all(workers);
   }
 
+  const samples: FailoverSample[] = raw.map(({ start, end, ...rest }) => ({ ...rest, startMs: start - killAt, endMs: end - killAt }));
   const failed = samples.filter((s) => failedStatus(s.status));
   return {
     samples,

@@ -39,20 +39,47 @@ export interface ManagedRedisOptions {
   binary?: string;
 }
 
+/** Another process took the port between freePort() and our redis-server (it exited: address in use). */
+class PortTakenError extends Error {
+  constructor(port: number) {
+    super(`port ${port} was taken by another process before redis-server could bind it`);
+  }
+}
+
+/** Waits for our server to answer; gives up at once if it exited (a port taken meanwhile). */
+async function waitForOwn(ready: () => Promise<boolean>, p: ChildProcess, port: number): Promise<void> {
+  const exited = new Promise<never>((_, reject) => p.once('exit', () => reject(new PortTakenError(port))));
+  exited.catch(() => {});
+  await Promise.race([waitFor(ready, { timeoutMs: 10_000, what: `redis-server on port ${port}` }), exited]);
+}
+
 export async function startRedisServer(opts: ManagedRedisOptions = {}): Promise<ManagedRedis> {
-  const port = opts.port ?? (await freePort());
+  // A port picked for us can be taken by another process before the server binds it: pick again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisServerOn(opts.port ?? (await freePort()), opts);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || opts.port !== undefined || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startRedisServerOn(port: number, opts: ManagedRedisOptions): Promise<ManagedRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), `wb-redis-${port}-`));
   let proc: ChildProcess | undefined;
 
   // A server started with --requirepass answers the readiness PING only after AUTH.
   const passIndex = opts.args?.indexOf('--requirepass') ?? -1;
   const password = passIndex >= 0 ? opts.args![passIndex + 1] : undefined;
-  const ping = async () => {
+  // Ready when the server on the port is the one we started: under load another test's server may have
+  // taken a port between freePort() and our spawn, and answering its PING would be a lie.
+  const ping = async (mine: ChildProcess) => {
+    if (mine.exitCode !== null || mine.signalCode !== null) throw new PortTakenError(port);
     const c = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     c.on('error', () => {});
     try {
       await c.connect();
-      return (await c.ping()) === 'PONG';
+      return /process_id:(\d+)/.exec(await c.info('server'))?.[1] === String(mine.pid);
     } finally {
       c.disconnect();
     }
@@ -69,7 +96,7 @@ export async function startRedisServer(opts: ManagedRedisOptions = {}): Promise<
     });
     live.add(p);
     proc = p;
-    await waitFor(ping, { timeoutMs: 10_000, what: `redis-server on port ${port}` });
+    await waitForOwn(() => ping(p), p, port);
   };
 
   const stop = async () => {
@@ -81,7 +108,13 @@ export async function startRedisServer(opts: ManagedRedisOptions = {}): Promise<
     await exited;
   };
 
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    proc?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,

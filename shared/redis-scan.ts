@@ -8,8 +8,29 @@ export function mastersOf(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
+/**
+ * Resolves once a cluster client knows its masters (before that `nodes('master')` is empty or its
+ * connections are not open yet); a single server's client needs nothing.
+ */
+export async function whenMastersKnown(redis: RedisClient, timeoutMs = 5000): Promise<void> {
+  if (!(redis instanceof Cluster) || redis.status === 'ready') return;
+  if (redis.status === 'wait') redis.connect().catch(() => {});
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error('the Redis Cluster did not become ready'));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
 /** Every key matching `pattern`, from every master, in batches (SCAN with COUNT, never KEYS). */
 export async function* scanKeys(redis: RedisClient, pattern: string, count = 1000): AsyncGenerator<string[]> {
+  await whenMastersKnown(redis);
   for (const node of mastersOf(redis)) {
     let cursor = '0';
     do {

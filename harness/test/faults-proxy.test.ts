@@ -27,6 +27,17 @@ describe('a Redis the harness manages', () => {
   });
 });
 
+describe('a port someone else holds', () => {
+  it('is not mistaken for our server: the start fails (an explicit port) instead of answering with the other server', async () => {
+    const other = await startRedisServer();
+    try {
+      await expect(startRedisServer({ port: other.port })).rejects.toThrow(/taken by another process/);
+    } finally {
+      await other.dispose();
+    }
+  });
+});
+
 describe('latency proxy', () => {
   it('forwards traffic both ways, in order', async () => {
     server ??= await startRedisServer();
