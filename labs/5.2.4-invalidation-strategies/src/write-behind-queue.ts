@@ -8,7 +8,7 @@
 //    older version: an entry reclaimed late, or a batch another consumer commits after a newer one,
 //    changes nothing;
 //  - acked entries are trimmed from the stream and their ledger rows deleted (`trim`).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { KeyBuilder } from '../../../shared/keys';
@@ -44,7 +44,7 @@ function parseEntry([entryId, fields]: RawEntry): QueuedWrite | undefined {
 }
 
 export interface FlusherOptions {
-  redis: Redis;
+  redis: RedisClient;
   pool: pg.Pool;
   keys: KeyBuilder;
   /** This consumer's name in the group. */
@@ -134,14 +134,14 @@ export function createFlusher(opts: FlusherOptions): Flusher {
   return flusher;
 }
 
-async function groupInfo(redis: Redis, stream: string): Promise<Record<string, string | number | null> | undefined> {
+async function groupInfo(redis: RedisClient, stream: string): Promise<Record<string, string | number | null> | undefined> {
   if (!(await redis.exists(stream))) return undefined;
   const groups = (await redis.xinfo('GROUPS', stream)) as Array<Array<string | number | null>>;
   return groups.map(toRecord).find((g) => g.name === GROUP);
 }
 
 /** Pending (delivered, not acked) plus not yet delivered: what is still owed to Postgres. */
-export async function backlog(redis: Redis, keys: KeyBuilder): Promise<number> {
+export async function backlog(redis: RedisClient, keys: KeyBuilder): Promise<number> {
   const stream = queueKey(keys);
   if (!(await redis.exists(stream))) return 0;
   const group = await groupInfo(redis, stream);
