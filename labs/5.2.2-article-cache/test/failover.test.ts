@@ -42,7 +42,7 @@ describe('failover drill', () => {
     expect(r.failed, describeFailover(r)).toEqual([]);
     expect(r.samples.some((s) => s.phase === 'after' && s.status === 200), describeFailover(r)).toBe(true);
     // Redis serves again after the failover: the entry is back in the promoted replica's slot.
-    const stats = await (await fetch(`${http.url}/cache/stats`)).json();
+    const stats = (await (await fetch(`${http.url}/cache/stats`)).json()) as { source: string };
     expect(stats.source, JSON.stringify(stats)).toBe('redis');
     expect(await ctx.redis.exists(articleKey(ctx.keys, HOT))).toBe(1);
   });
