@@ -39,7 +39,7 @@ export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: stri
       const w =
         opts.separateProcess && def.startWorkerProcess
           ? await def.startWorkerProcess(ctx.services.redis.url, keys)
-          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool });
+          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool, durableReplicas: base.durableReplicas });
       open.push(w);
       return w;
     },

@@ -53,6 +53,8 @@ export interface StrategyWorker {
 }
 
 export interface WorkerDeps {
+  /** Write-behind: the flusher applies only what this many replicas hold (as the writers' WAIT). */
+  durableReplicas?: number;
   redis: RedisClient;
   newRedis: () => RedisClient;
   keys: KeyBuilder;

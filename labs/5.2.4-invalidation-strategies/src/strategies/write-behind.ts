@@ -105,7 +105,7 @@ export async function startFlusherWorker(deps: WorkerDeps, consumer = `flusher-$
   const conn = deps.newRedis();
   // A serving client queues nothing while it connects: the group is created once it is ready.
   await whenRedisReady(conn, 5_000).catch(() => {});
-  const flusher = createFlusher({ redis: conn, pool: deps.pool, keys: deps.keys, consumer });
+  const flusher = createFlusher({ redis: conn, pool: deps.pool, keys: deps.keys, consumer, durableReplicas: deps.durableReplicas });
   await flusher.ensureGroup();
   let running = true;
   let lastError: Error | undefined;
