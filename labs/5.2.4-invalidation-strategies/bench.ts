@@ -60,7 +60,7 @@ export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promis
     iterations: quick ? 300 : 3_000,
     setup: async (redis, keys) => {
       const s = await strategyByName('write-behind').create({ redis, newRedis: () => redis, keys, catalog: createCatalog(ctx.pg) });
-      return (i) => s.write(1 + (i % 50), { priceCents: 1_000 + i });
+      return (i) => s.write(1 + (Math.abs(i) % 50), { priceCents: 1_000 + Math.abs(i) }); // warm-up calls pass negative i
     },
   });
   const base = results.find((r) => r.strategy === 'no-cache')!;
