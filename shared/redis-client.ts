@@ -166,6 +166,7 @@ const UNAVAILABLE = [
   'Command timed out',
   "Stream isn't writeable",
   'Connection is closed',
+  'Command aborted due to connection close',
   'Reached the max retries per request limit',
   'ECONNREFUSED',
   'ECONNRESET',

@@ -1,11 +1,15 @@
 // `npm run bench 5.2.1`: L1 hit, L2 hit, a raw GET and an upstream miss through @Memoize, the
 // single-flight burst, and the hand-written LRU against lru-cache on the same workload.
 import { LRUCache } from 'lru-cache';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import { createTestContext, type LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { runFailoverDrill } from '../../harness/failover-drill';
 import { measure } from '../../harness/latency';
 import { latencyMetric, rateMetric, ratio, type Metric } from '../../harness/report';
 import { listen } from '../../shared/http';
 import { LruCache } from './src/lru';
+import { memoOf } from './src/decorator';
 import { memoRedisOptions, whenReady } from './src/memoize';
 import { WeatherClient } from './src/weather-client';
 import { createWeatherService } from './src/weather-service';
@@ -70,7 +74,21 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     }
     bar.stop();
 
+    // Redis Cluster: the L2 hit on a private cluster vs a private single server, then the failover drill.
+    const topology = await clusterVsSingle(ctx, {
+      what: 'L2 hit through @Memoize',
+      iterations: quick ? 300 : 3_000,
+      setup: async (r, keys) => {
+        const c = new WeatherClient(server.url, { ttlMs: 600_000, mode: 'l2', redis: await whenReady(r), namespace: keys.key('memo') });
+        await c.forecast('Paris');
+        return () => c.forecast('Paris');
+      },
+    });
+    const failover = await memoFailover(ctx, server.url);
+
     metrics.push(
+      ...topology.metrics,
+      ...failover,
       latencyMetric('L1 hit (hand-written LRU, through @Memoize)', l1Hit),
       latencyMetric('L2 hit (Redis GET + JSON decode)', l2Hit),
       latencyMetric('raw ioredis GET of the same value', raw),
@@ -89,14 +107,31 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
         ratio('l2_hit_p50 / raw_get_p50', l2Hit.p50 / raw.p50, undefined, 'what decoding and the envelope cost over a bare GET'),
         ratio('hand_lru_ops / lru_cache_ops', mine / lib, undefined, 'mixed get-or-set, 2× key space, skewed'),
         ratio('upstream_calls_per_100_concurrent', burstCalls, { atMost: 1 }),
+        ...topology.ratios,
       ],
       notes: [
         `L1 and L2 hits go through the @Memoize-decorated WeatherClient.forecast (key building included); ${hitN.toLocaleString()} L1 and ${l2N.toLocaleString()} L2 calls, one at a time.`,
         `Misses: ${missN} distinct cities against the local weather service with 200 ms latency, 10 in flight.`,
+        'Cluster rows: the L2 hit on a private 3-master cluster (one replica each) vs a private single server, alternating calls; the failover drill kills the memo key\'s master while 4 callers keep calling the l2-mode client (test/failover.test.ts): a Redis error is a miss, the weather API answers.',
         `LRU comparison: ${keys.length.toLocaleString()} get-or-set operations, capacity ${max.toLocaleString()}, best of 3 runs each.`,
       ],
     };
   } finally {
     await server.close();
+  }
+}
+
+/** The failover drill (as in test/failover.test.ts) on the bench's private cluster: its rows. */
+async function memoFailover(ctx: LabContext, weatherUrl: string) {
+  const { cluster } = await benchTopologies(ctx);
+  const fctx = await createTestContext('5.2.1', { redisUrl: cluster.url, serving: true, services: ['redis'] });
+  try {
+    const client = new WeatherClient(weatherUrl, { ttlMs: 600_000, mode: 'l2', redis: fctx.redis, namespace: fctx.keys.key('memo'), redisRetryMs: 200 });
+    await client.forecast('Paris');
+    const key = (memoOf(client, 'forecast') as unknown as { keyFor(...a: unknown[]): string }).keyFor('Paris');
+    const r = await runFailoverDrill({ cluster, key, request: async () => Response.json(await client.forecast('Paris')) });
+    return failoverMetrics(r, "failover of the memo key's master");
+  } finally {
+    await fctx.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { deleteByPrefix, type LabContext } from '../../harness/context';
 import { startRedisServer } from '../../harness/faults';
 import { round } from '../../harness/latency';
 import { listen } from '../../shared/http';
+import { whenRedisReady } from '../../shared/redis-client';
 import { serviceOptions } from './serve';
 import { memoKey } from './src/memo-key';
 import { memoRedisOptions, whenReady, type MemoizeOptions, type MemoStats } from './src/memoize';
@@ -25,6 +26,8 @@ export async function runDemo(ctx: LabContext, argv: string[]) {
   const server = await listen(weather.app);
   ctx.onDispose(() => server.close());
   const namespace = ctx.keys.key('memo');
+  // A cluster client lists its masters once it is ready (the scan asks each of them).
+  await whenRedisReady(ctx.redis, 10_000);
   await deleteByPrefix(ctx.redis, `${namespace}:`); // a rerun starts cold
   const redis = await whenReady(ctx.newRedis(memoRedisOptions));
   const memo: MemoizeOptions = { ttlMs: 60_000, l1TtlMs: 10_000, max: 500, mode: 'hybrid', redis, namespace };

@@ -5,7 +5,10 @@
 import Table from 'cli-table3';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import { createTestContext, type LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { runFailoverDrill } from '../../harness/failover-drill';
 import { measure, type LatencyStats } from '../../harness/latency';
 import { measurePair } from '../../harness/measure-pair';
 import { createBareApp, loadApp, type LoadResult } from '../../harness/load';
@@ -13,6 +16,8 @@ import { waitFor } from '../../harness/ports';
 import { startLatencyProxy } from '../../harness/proxy';
 import { latencyMetric, ratio, type Metric, type Ratio } from '../../harness/report';
 import { UsageError } from '../../harness/usage-error';
+import { listen } from '../../shared/http';
+import { serveArticles } from './serve';
 import { createArticleApp } from './src/app';
 import { articleKey } from './src/components';
 import { createDb } from './src/db';
@@ -178,6 +183,21 @@ export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promis
   ratios.push(ratio('HTTP req/s: Redis-cached / bare express', cached.requestsPerSec / bare.requestsPerSec));
   ratios.push(ratio('HTTP req/s: L1-cached / bare express', http.get('cached (L1 hit)')!.requestsPerSec / bare.requestsPerSec));
 
+  // 5. Redis Cluster: the point lookup's Redis hit on a private cluster vs a private single server, then
+  // the API's failover drill on that cluster.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'point lookup, Redis hit',
+    iterations: quick ? 300 : 3_000,
+    setup: async (r, keys) => {
+      const s = createArticleStore({ db: createDb(ctx.pg), redis: r, keys, statsFlushMs: 0 });
+      for (let id = 1; id <= 100; id++) await s.getArticle(id);
+      return (i) => s.getArticle(1 + (Math.abs(i) % 100)); // warm-up calls pass negative i
+    },
+  });
+  metrics.push(...topology.metrics, ...(await articleFailover(ctx)));
+  ratios.push(...topology.ratios);
+  notes.push('Cluster rows: the point lookup (Redis hit, 100 articles) on a private 3-master cluster with a replica each vs a private single server, alternating calls; the failover drill kills the master of a hot article\'s keys under 4 concurrent GET /articles/:id (test/failover.test.ts): reads fall back to Postgres, none fails.');
+
   console.error(table.toString());
   console.error(`HTTP req/s — ${[...http].map(([name, r]) => `${name} ${r.requestsPerSec.toFixed(0)}`).join(', ')}`);
 
@@ -190,4 +210,24 @@ export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promis
   );
   await Promise.all([redisStore.close(), l1Store.close()]);
   return { metrics, ratios, notes };
+}
+
+/** The failover drill (as in test/failover.test.ts) on the bench's private cluster: its rows. */
+async function articleFailover(ctx: LabContext) {
+  const { cluster } = await benchTopologies(ctx);
+  const fctx = await createTestContext('5.2.2', { redisUrl: cluster.url, serving: true });
+  try {
+    await seed(fctx.pg, { count: 1_000 });
+    const served = await serveArticles(fctx, []);
+    const http = await listen(served.app);
+    try {
+      const r = await runFailoverDrill({ cluster, key: articleKey(fctx.keys, 42), request: (signal) => fetch(`${http.url}/articles/42`, { signal }) });
+      return failoverMetrics(r, "failover of a hot article's master");
+    } finally {
+      await http.close();
+      await served.close();
+    }
+  } finally {
+    await fctx.dispose();
+  }
 }

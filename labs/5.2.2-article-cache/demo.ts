@@ -1,11 +1,11 @@
 // `npm run lab 5.2.2`: a narrated tour — miss then hit, the page from components, an edit that evicts
 // one component, lists under a version, the aggregate, and a Redis outage served from Postgres.
 // `npm run lab 5.2.2 -- seed [--count 500000] [--force]` seeds; `… -- serve [--port 3000] [--l1]` serves (serve.ts).
-import { Redis } from 'ioredis';
 import { deleteByPrefix, type LabContext } from '../../harness/context';
 import { startRedisServer } from '../../harness/faults';
 import { progressBar } from '../../harness/progress';
 import { parseArgsOrUsage, UsageError } from '../../harness/usage-error';
+import { connectRedis, type RedisClient } from '../../shared/redis-client';
 import { createDb } from './src/db';
 import { CACHE_REDIS_OPTIONS, connectCacheRedis } from './src/redis';
 import { seed, seededCount } from './src/seed';
@@ -50,9 +50,9 @@ export async function ensureSeeded(ctx: LabContext): Promise<number> {
 
 /** A store whose Redis client fails fast (redis.ts); another Redis than the context's when `redisUrl` is given. */
 export async function cacheStore(ctx: LabContext, opts: { l1?: boolean; redisUrl?: string } = {}): Promise<ArticleStore> {
-  let client: Redis;
+  let client: RedisClient;
   if (opts.redisUrl) {
-    const own = new Redis(opts.redisUrl, CACHE_REDIS_OPTIONS);
+    const own = connectRedis(opts.redisUrl, CACHE_REDIS_OPTIONS);
     ctx.onDispose(() => own.disconnect());
     client = own;
   } else {

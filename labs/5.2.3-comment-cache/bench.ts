@@ -1,5 +1,6 @@
 // `npm run bench 5.2.3`: stampede with and without protection (database loads, reader p99), bulk import
 // pipelined vs one round trip per command, and a cache hit vs the database query it saves.
+import { clusterVsSingle } from '../../harness/cluster-bench';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { LatencyRecorder } from '../../harness/latency';
 import { measurePair } from '../../harness/measure-pair';
@@ -83,6 +84,18 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   hitBar.increment();
   hitBar.stop();
 
+  // 4. Redis Cluster: the cache hit on a private cluster vs a private single server (alternating calls).
+  const topology = await clusterVsSingle(ctx, {
+    what: 'cache hit, 20 comments',
+    iterations: quick ? 300 : 3_000,
+    setup: async (r, keys) => {
+      const c = new CommentCache({ redis: r, store, keys });
+      await c.read(hot);
+      return () => c.read(hot);
+    },
+  });
+  metrics.push(...topology.metrics);
+
   metrics.push(
     latencyMetric(`stampede reader WITH protection (${readers} readers, query ${loadDelayMs} ms)`, withStats),
     latencyMetric(`stampede reader WITHOUT protection (${readers} readers, query ${loadDelayMs} ms)`, withoutStats),
@@ -106,11 +119,13 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       ratio('import_sequential_ms / multi_ms', bulk.sequential / bulk.multi),
       ratio('db_query_p50 / cache_hit_p50', query.p50 / hit.p50),
       ratio('write_through_p50 / insert_p50', wt.p50 / insert.p50),
+      ...topology.ratios,
     ],
     notes: [
       `Stampede: ${rounds} rounds × ${readers} concurrent readers of a cold post, split over two cache instances (two single-flights, one Redis lock); the query sleeps ${loadDelayMs} ms (pg_sleep) on a pool of 10 connections.`,
       `Bulk: ${n.toLocaleString()} comments over 100 cached threads, sequential = one RPUSHX round trip per comment; pipeline/MULTI = one variadic RPUSHX per post plus INCR/PEXPIRE/HINCRBY, in pipelines of 1,000 commands sent back to back or one MULTI per post; best of 3 interleaved rounds per mode.`,
       'Hit vs query and write-through vs INSERT are timed alternately (a, b, a, b…), so both see the same machine load; ops/s of those rows count only their own calls over the shared wall time.',
+      'Cluster rows: the cache hit (every key of a post under its {postId} tag) on a private 3-master cluster with a replica each vs a private single server, alternating calls. On a cluster the pipelined bulk import sends one pipeline per post (a pipeline stays on one node).',
       'The cache hit includes recording the read in the activity window (activity.lua: ZADD, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZCARD, PEXPIRE) pipelined with the LRANGE in one round trip, plus a fire-and-forget HINCRBY of the hit counter.',
     ],
   };

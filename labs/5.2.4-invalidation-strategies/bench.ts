@@ -1,7 +1,9 @@
 // `npm run bench 5.2.4 [-- --only=a,b] [--db-delay=N]`: a mixed read/write load per strategy, each
 // compared with a no-cache run made just before it.
 import Table from 'cli-table3';
+import { clusterVsSingle } from '../../harness/cluster-bench';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { createCatalog } from './src/catalog';
 import { round } from '../../harness/latency';
 import { startLatencyProxy } from '../../harness/proxy';
 import { ratio, type Metric, type Ratio } from '../../harness/report';
@@ -51,6 +53,16 @@ export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promis
     results.push(await runMixedLoad(ctx, longWriteThrough, { ...opts, ttlMs: ENTRY_TTL_MS, onProgress: () => bar.increment() }));
     bar.stop();
   }
+  // Redis Cluster: write-behind's write (entry merge + XADD in one script, one {write-behind} slot) on a
+  // private cluster vs a private single server, alternating calls; its queue is never flushed here.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'write-behind write',
+    iterations: quick ? 300 : 3_000,
+    setup: async (redis, keys) => {
+      const s = await strategyByName('write-behind').create({ redis, newRedis: () => redis, keys, catalog: createCatalog(ctx.pg) });
+      return (i) => s.write(1 + (Math.abs(i) % 50), { priceCents: 1_000 + Math.abs(i) }); // warm-up calls pass negative i
+    },
+  });
   const base = results.find((r) => r.strategy === 'no-cache')!;
   const speedup = (r: MixedLoadResult) => r.opsPerSec / (pairedBaseOps.get(r.strategy) ?? base.opsPerSec);
   const dbRate = (r: MixedLoadResult) => r.dbReads / r.seconds;
@@ -74,6 +86,8 @@ export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promis
       ratio(`${r.strategy}: worst staleness (ms)`, r.worstStalenessMs),
     );
   }
+  metrics.push(...topology.metrics);
+  ratios.push(...topology.ratios);
   console.log(table.toString());
   return {
     metrics,
@@ -83,6 +97,7 @@ export async function runBench({ ctx, quick, progress, argv }: BenchApi): Promis
       `Each strategy ran the same ${opts.ops.toLocaleString('en-US')} operations (${Math.round(opts.writeRatio * 100)} % writes, skewed towards a hot set of ${opts.products} products) at concurrency ${opts.concurrency}, split over two app instances; TTL ${opts.ttlMs} ms, SWR stale window ${opts.ttlMs * 10} ms (a short TTL so that a run of a second or two spans several of them).`,
       'Throughput ÷ no-cache compares each strategy with a no-cache run of half the operations made just before it (the machine is shared; load drifts). Throughput is operations over the time until the work is done: background refreshes settled and write-behind\'s queue flushed to Postgres are inside the clock.',
       `Every strategy uses the same TTL except write-behind, whose entries must outlive any queued write to them (${ENTRY_TTL_MS / 60_000} minutes): it is compared with "${LONG_WRITE_THROUGH}", write-through at that same TTL, rather than with the short-TTL rows.`,
+      'Cluster rows: write-behind\'s write on a private 3-master cluster with a replica each vs a private single server, alternating calls (no WAIT: durableReplicas 0; test/write-behind-failover.test.ts covers WAIT on a failover).',
       'Worst staleness: the longest time a read returned a price older than a write that had already returned when the read began.',
       'Metrics: one row per strategy; p50–max are the latency of one mixed operation, ops/s the throughput, value the database reads per second.',
       ...results.map((r) => `${r.strategy}: hit ratio ${round(hit(r), 3)}, ${Math.round(dbRate(r))} DB reads/s, ${r.staleReads} stale reads (worst ${r.worstStalenessMs} ms), ${r.opsPerSec} ops/s.`),

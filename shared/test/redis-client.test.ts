@@ -51,6 +51,12 @@ describe('serving Redis client', () => {
     redis.disconnect();
   });
 
+  it("calls ioredis's abort of a pipeline cut by a closing connection (a failover) an outage", () => {
+    // What ioredis rejects a partly answered pipeline with when its connection closes (event_handler.js).
+    const err = Object.assign(new Error('Command aborted due to connection close'), { name: 'AbortError' });
+    expect(isRedisUnavailable(err)).toBe(true);
+  });
+
   it('does not call a script error or a wrong-type error an outage', async () => {
     const redis = createServingRedis(server.url);
     await whenRedisReady(redis);

@@ -4,7 +4,7 @@
 // Modes: 'l1' (LRU only), 'l2' (Redis only), 'hybrid' (L1 first, then Redis; a Redis hit is promoted
 // into L1). Concurrent misses for one key share one call (single-flight). Redis is an optimisation, never
 // a dependency: a failing or slow Redis is skipped, the caller still gets the upstream result.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { jsonCodec, type Codec } from '../../../shared/codec';
 import { LruCache } from './lru';
 import { memoKey } from './memo-key';
@@ -22,7 +22,7 @@ export interface MemoizeOptions {
   /** Default: 'hybrid' when a Redis client is given, else 'l1'. */
   mode?: MemoMode;
   /** The L2 client; create it with `memoRedisOptions` so a Redis outage fails fast instead of queueing. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Key prefix, e.g. `ctx.keys.key('memo')`. */
   namespace?: string;
   /** Bump to ignore every entry cached by an older version of the function. */
@@ -61,7 +61,7 @@ export type Memoized<A extends unknown[], R> = ((...args: A) => Promise<R>) & {
 export const memoRedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 100 } as const;
 
 /** Waits until a client made with `memoRedisOptions` is ready (without an offline queue, earlier commands fail). */
-export function whenReady(redis: Redis, timeoutMs = 5_000): Promise<Redis> {
+export function whenReady(redis: RedisClient, timeoutMs = 5_000): Promise<RedisClient> {
   if (redis.status === 'ready') return Promise.resolve(redis);
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('redis did not become ready')), timeoutMs);
@@ -100,7 +100,7 @@ export function memoize<A extends unknown[], R>(fn: (...args: A) => Promise<R>, 
     opts.key ? `${namespace}:v${opts.version ?? 1}:${name}:${opts.key(args)}` : memoKey({ namespace, version: opts.version, fnName: name, args });
 
   // Every Redis call goes through here: bounded in time, and an error is a miss, never the caller's problem.
-  async function l2<T>(op: (r: Redis) => Promise<T>): Promise<T | undefined> {
+  async function l2<T>(op: (r: RedisClient) => Promise<T>): Promise<T | undefined> {
     if (now() < redisDownUntil) {
       s.l2Skipped++;
       return undefined;

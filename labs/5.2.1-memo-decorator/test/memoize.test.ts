@@ -4,13 +4,14 @@ import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { listen, type Listening } from '../../../shared/http';
+import type { RedisClient } from '../../../shared/redis-client';
 import { memoize, memoRedisOptions, whenReady, type MemoizeOptions } from '../src/memoize';
 import { SingleFlight } from '../src/single-flight';
 import { WeatherClient } from '../src/weather-client';
 import { createWeatherService, type WeatherService } from '../src/weather-service';
 
 let ctx: LabContext;
-let redis: Redis;
+let redis: RedisClient;
 let weather: WeatherService;
 let server: Listening;
 

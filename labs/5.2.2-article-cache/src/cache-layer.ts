@@ -1,6 +1,6 @@
 // What every cached read shares: the Redis client (or none: cache off), an optional small in-process
 // L1, the codec and the counters. The read-through itself is in read-through.ts.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { LRUCache } from 'lru-cache';
 import type { Codec } from '../../../shared/codec';
 import { AppError } from '../../../shared/errors';
@@ -33,7 +33,7 @@ export interface CacheEntryRef {
 
 export interface CacheLayerOptions {
   /** null turns the cache off: every read goes to Postgres (the bench's "uncached" column). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   stats: CacheStats;
   /**
    * In-process L1 in front of Redis. Its entries live `ttlMs` at most; an update in this process drops
@@ -48,7 +48,7 @@ interface Boxed {
 }
 
 export class CacheLayer {
-  readonly redis: Redis | null;
+  readonly redis: RedisClient | null;
   readonly stats: CacheStats;
   readonly codec: Codec;
   private readonly l1: LRUCache<string, Boxed> | null;

@@ -20,7 +20,9 @@ export const COMPONENT_NAMES = Object.keys(COMPONENTS) as ComponentName[];
 
 /** The whole article (GET /articles/:id) is one entity, keyed by its id. */
 export const ARTICLE_NS = 'article';
-export const articleKey = (keys: KeyBuilder, id: number) => keys.key('article', id);
+// Every key of one article carries the id as its {hash tag}: on a Redis Cluster they share a slot, so the
+// page's MGET and an update's multi-key DEL stay one command (otherwise CROSSSLOT).
+export const articleKey = (keys: KeyBuilder, id: number) => keys.tagged('article', id);
 
-export const componentKey = (keys: KeyBuilder, id: number, name: ComponentName) => keys.key('page', id, name);
+export const componentKey = (keys: KeyBuilder, id: number, name: ComponentName) => keys.tagged('page', id, name);
 export const componentNs = (name: ComponentName) => `page.${name}`;

@@ -1,6 +1,7 @@
 // The cache's Redis connection is configured to fail fast: when Redis is down or stalled, a command
 // errors within milliseconds and the read goes to Postgres, instead of waiting in a queue.
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export const CACHE_REDIS_OPTIONS: RedisOptions = {
   // Not connected → reject at once (the default queues commands until a reconnect, i.e. hangs).
@@ -16,7 +17,7 @@ export const CACHE_REDIS_OPTIONS: RedisOptions = {
 };
 
 /** Connects (the client is lazy); a Redis that is down at start-up is not fatal, reads use Postgres. */
-export async function connectCacheRedis(redis: Redis, onError?: (err: Error) => void): Promise<Redis> {
+export async function connectCacheRedis(redis: RedisClient, onError?: (err: Error) => void): Promise<RedisClient> {
   redis.on('error', (err: Error) => onError?.(err));
   await redis.connect().catch((err: Error) => onError?.(err));
   return redis;

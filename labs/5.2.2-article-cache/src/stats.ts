@@ -1,7 +1,7 @@
 // Hit/miss counters per namespace. Counting must not cost the hot path a round trip, so each process
 // counts in memory and flushes the deltas every second with one pipeline of HINCRBYs into a shared
 // hash; /cache/stats flushes first and reads the hash, so it shows every process's counts.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export const STAT_FIELDS = ['hits', 'l1_hits', 'misses', 'errors', 'evictions'] as const;
 export type StatField = (typeof STAT_FIELDS)[number];
@@ -31,7 +31,7 @@ export class CacheStats {
   private readonly timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly hashKey: string,
     flushEveryMs = 1_000,
   ) {

@@ -1,6 +1,6 @@
 // The data layer the HTTP API talks to. Every read goes through the cache (read-through); the one
 // write, update, goes to Postgres and then invalidates. `redis: null` gives the same store uncached.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { KeyBuilder } from '../../../shared/keys';
 import { CacheLayer } from './cache-layer';
 import { ARTICLE_NS, articleKey } from './components';
@@ -22,7 +22,7 @@ export const TTL = {
 export interface ArticleStoreOptions {
   db: Db;
   /** The cache's Redis client (see redis.ts for its fail-fast options); null = no cache. */
-  redis: Redis | null;
+  redis: RedisClient | null;
   keys: KeyBuilder;
   /** In-process L1 in front of Redis (off by default). */
   l1?: { max: number; ttlMs: number } | false;

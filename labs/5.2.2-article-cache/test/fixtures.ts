@@ -1,9 +1,9 @@
 // Shared set-up for the lab's tests: a seeded schema of 200 articles, stores on their own key
 // namespace (so tests never see each other's entries), and a tiny HTTP client.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { listen, type Listening } from '../../../shared/http';
+import { connectRedis, type RedisClient } from '../../../shared/redis-client';
 import { createArticleApp } from '../src/app';
 import { createDb } from '../src/db';
 import { CACHE_REDIS_OPTIONS, connectCacheRedis } from '../src/redis';
@@ -17,7 +17,7 @@ export interface Fixture {
   /** A store on a fresh key namespace; closed after the file. */
   store(opts?: Partial<ArticleStoreOptions>): Promise<ArticleStore>;
   /** A cache client (fail-fast options) to another Redis, e.g. a managed one a test stops. */
-  cacheClient(url: string): Promise<Redis>;
+  cacheClient(url: string): Promise<RedisClient>;
   /** Serves the store's API; closed after the file. */
   serve(store: ArticleStore): Promise<Api>;
 }
@@ -44,7 +44,7 @@ export function useFixture(): Fixture {
   const cacheClient = async (url: string) => {
     // A stopped server fails at once (no offline queue); the longer timeout only keeps a busy shared
     // machine from turning a slow reply into a fallback that would change the query counts.
-    const r = new Redis(url, { ...CACHE_REDIS_OPTIONS, commandTimeout: 5_000 });
+    const r = connectRedis(url, { ...CACHE_REDIS_OPTIONS, commandTimeout: 5_000 });
     cleanups.push(() => r.disconnect());
     return connectCacheRedis(r);
   };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { createDb } from '../src/db';
+import { articleKey } from '../src/components';
 import { bumpListVersion, listKey, queryHash } from '../src/list-keys';
 import { loadArticle, loadList } from '../src/queries';
 import { queriesDuring, useFixture } from './fixtures';
@@ -31,7 +32,7 @@ describe('exercise 1: read-through get-or-load', () => {
   it('a miss loads from Postgres and stores it; the next read is a hit with no query', async () => {
     const store = await fx.store();
     expect(await queriesDuring(store, () => store.getArticle(7))).toBe(1);
-    expect(await fx.ctx.redis.exists(store.keys.key('article', 7))).toBe(1);
+    expect(await fx.ctx.redis.exists(articleKey(store.keys, 7))).toBe(1);
     let second: unknown;
     expect(await queriesDuring(store, async () => (second = await store.getArticle(7)))).toBe(0);
     expect(second).toEqual(await loadArticle(createDb(fx.ctx.pg), 7));
@@ -52,7 +53,7 @@ describe('exercise 1: read-through get-or-load', () => {
   it('an L1 hit is answered in-process, even with the Redis entry gone', async () => {
     const store = await fx.store({ l1: { max: 100, ttlMs: 60_000 } });
     const first = await store.getArticle(8);
-    await fx.ctx.redis.del(store.keys.key('article', 8));
+    await fx.ctx.redis.del(articleKey(store.keys, 8));
     expect(await queriesDuring(store, async () => expect(await store.getArticle(8)).toEqual(first))).toBe(0);
     expect((await store.stats()).namespaces.article).toMatchObject({ l1Hits: 1, misses: 1 });
   });

@@ -1,6 +1,7 @@
 // Bulk import: 10,000 comments into Postgres (one INSERT … unnest) and into the cache. The cache part
 // is the lesson: the same commands sent one round trip at a time, as pipelines, or as one MULTI per post.
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { VERSION_TTL_MS } from './internals';
 import type { CommentKeys } from './keys';
 import type { Comment, CommentStore, NewComment } from './store';
@@ -21,7 +22,7 @@ export interface ImportResult {
  * the writes. `sequential` is the naive loop: one command, one round trip, per comment. The batched
  * modes also send each post's comments as one variadic RPUSHX — fewer commands as well as fewer trips.
  */
-export async function cacheComments(redis: Redis, keys: CommentKeys, comments: Comment[], mode: BulkMode, batch = 1_000): Promise<number> {
+export async function cacheComments(redis: RedisClient, keys: CommentKeys, comments: Comment[], mode: BulkMode, batch = 1_000): Promise<number> {
   const byPost = new Map<number, Comment[]>();
   for (const c of comments) {
     const list = byPost.get(c.postId);
@@ -51,26 +52,31 @@ export async function cacheComments(redis: Redis, keys: CommentKeys, comments: C
       [...byPost].map(([postId, list]) => {
         const tx = redis.multi();
         for (const values of chunks(list)) tx.rpushx(keys.list(postId), ...values);
-        return tx.incr(keys.version(postId)).pexpire(keys.version(postId), VERSION_TTL_MS).hincrby(keys.stats, 'writes', list.length).exec();
+        return tx.incr(keys.version(postId)).pexpire(keys.version(postId), VERSION_TTL_MS).exec();
       }),
     );
+    await redis.hincrby(keys.stats, 'writes', comments.length);
     return byPost.size;
   }
 
   // Pipelines of `batch` commands, all sent without waiting for the previous one's replies: far fewer
-  // round trips, no atomicity across posts (a MULTI per post gives that).
+  // round trips, no atomicity across posts (a MULTI per post gives that). On a Redis Cluster a pipeline
+  // must stay on one node, so there each post (one {postId} slot) gets its own pipeline, still all sent
+  // back to back; the shared counter (another slot) is one HINCRBY at the end.
+  const perPost = redis instanceof Cluster;
   const sent: Array<Promise<unknown>> = [];
   let p = redis.pipeline();
   for (const [postId, list] of byPost) {
     for (const values of chunks(list)) p.rpushx(keys.list(postId), ...values);
-    p.incr(keys.version(postId)).pexpire(keys.version(postId), VERSION_TTL_MS).hincrby(keys.stats, 'writes', list.length);
-    if (p.length >= batch) {
+    p.incr(keys.version(postId)).pexpire(keys.version(postId), VERSION_TTL_MS);
+    if (perPost || p.length >= batch) {
       sent.push(p.exec());
       p = redis.pipeline();
     }
   }
   if (p.length) sent.push(p.exec());
   await Promise.all(sent);
+  await redis.hincrby(keys.stats, 'writes', comments.length);
   return sent.length;
 }
 
@@ -81,7 +87,7 @@ function chunks(list: Comment[], size = 1_000): string[][] {
   return out;
 }
 
-export async function importComments(store: CommentStore, redis: Redis, keys: CommentKeys, rows: Array<NewComment & { postId: number }>, mode: BulkMode): Promise<ImportResult> {
+export async function importComments(store: CommentStore, redis: RedisClient, keys: CommentKeys, rows: Array<NewComment & { postId: number }>, mode: BulkMode): Promise<ImportResult> {
   let t0 = performance.now();
   const comments = await store.insertMany(rows);
   const dbMs = performance.now() - t0;

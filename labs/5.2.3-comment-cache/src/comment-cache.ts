@@ -7,7 +7,8 @@
 //   no list (cold)        → in-process single-flight, then the Redis lock: the holder loads Postgres
 //                           and fills; everyone else waits for the list to appear
 //   Redis failing         → Postgres directly; never an error because of the cache
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { isAppError } from '../../../shared/errors';
 import { luaCommand } from '../../../shared/lua';
 import type { KeyBuilder } from '../../../shared/keys';
@@ -22,7 +23,7 @@ import { writeThrough } from './write-through';
 import { shouldRefreshEarly } from './xfetch';
 
 export interface CommentCacheOptions {
-  redis: Redis;
+  redis: RedisClient;
   store: CommentStore;
   keys: KeyBuilder;
   rule?: TtlRule;
@@ -59,7 +60,7 @@ export type CacheStats = Record<Counter, number>;
 export class CommentCache {
   readonly keys: CommentKeys;
   readonly rule: TtlRule;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly store: CommentStore;
   private readonly now: () => number;
   private readonly staleGraceMs: number;
@@ -208,8 +209,9 @@ export class CommentCache {
   /** Reads Postgres and fills the list (unless a write happened meanwhile). Counts one load. */
   private async loadAndFill(postId: number, activity: number): Promise<Comment[]> {
     const versionKey = this.keys.version(postId);
-    const [[, version]] = (await this.redis.multi().get(versionKey).hincrby(this.keys.stats, 'loads', 1).exec()) as Array<[Error | null, string | null]>;
-    this.local.loads = (this.local.loads ?? 0) + 1;
+    // The shared stats hash is in another slot than the post's keys (one MULTI could not hold both on a cluster).
+    const version = await this.redis.get(versionKey);
+    this.count('loads');
     // delta is a real duration (how long a reload takes), so it is timed on the real clock.
     const t0 = performance.now();
     const comments = await this.store.listByPost(postId);

@@ -1,5 +1,5 @@
 // What the cache's parts share: the write-through function and the cache class both work on these.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { TtlRule } from './ttl-rule';
 import type { CommentKeys } from './keys';
 import type { CommentStore } from './store';
@@ -31,7 +31,7 @@ export type Counter =
   | 'fill_skipped';
 
 export interface CacheInternals {
-  redis: Redis;
+  redis: RedisClient;
   store: CommentStore;
   keys: CommentKeys;
   rule: TtlRule;

@@ -1,7 +1,7 @@
 // A Redis lock so one loader in ALL processes rebuilds a cold key: SET key token NX PX ttl to take it,
 // a token-checked DEL (release.lua) to give it back. The PX bounds how long a crashed holder blocks others.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { luaCommand } from '../../../shared/lua';
 
 export interface RedisLock {
@@ -11,7 +11,7 @@ export interface RedisLock {
   release(key: string, token: string): Promise<boolean>;
 }
 
-export function createRedisLock(redis: Redis): RedisLock {
+export function createRedisLock(redis: RedisClient): RedisLock {
   const releaseScript = luaCommand<number>(redis, 'cc_release', new URL('./release.lua', import.meta.url), 1);
   return {
     async tryAcquire(key, ttlMs) {

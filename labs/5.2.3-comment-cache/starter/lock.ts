@@ -1,5 +1,5 @@
 // Starter: exercise 3 — the stampede lock. `npm run grade 5.2.3 -- --impl starter`.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { NotImplementedError } from '../../../shared/errors';
 
 export interface RedisLock {
@@ -9,7 +9,7 @@ export interface RedisLock {
   release(key: string, token: string): Promise<boolean>;
 }
 
-export function createRedisLock(_redis: Redis): RedisLock {
+export function createRedisLock(_redis: RedisClient): RedisLock {
   return {
     async tryAcquire() {
       // A random token (node:crypto randomBytes), then SET key token PX ttlMs NX.

@@ -1,10 +1,10 @@
 // A race actor: each worker process opens its own Redis and Postgres connections and its own
 // CommentCache (own single-flight), then every actor reads the same post at once.
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { quoteIdent } from '../../../harness/context';
 import { defineRaceActor } from '../../../harness/race';
 import { keyBuilder } from '../../../shared/keys';
+import { connectRedis } from '../../../shared/redis-client';
 import { CommentCache } from '../src/comment-cache';
 import { createCommentStore } from '../src/store';
 
@@ -19,7 +19,7 @@ export interface ReaderArgs {
 
 export default defineRaceActor({
   setup(args: ReaderArgs) {
-    const redis = new Redis(args.redisUrl);
+    const redis = connectRedis(args.redisUrl);
     const pool = new pg.Pool({ connectionString: args.databaseUrl, max: 4, options: `-c search_path=${quoteIdent(args.schema)}` });
     const cache = new CommentCache({ redis, store: createCommentStore(pool, { loadDelayMs: args.loadDelayMs }), keys: keyBuilder({ prefix: args.prefix, lab: '5.2.3' }) });
     return { redis, pool, cache };

@@ -2,6 +2,7 @@
 // as many app instances as you like. The demo, the bench and the tests all set strategies up this way.
 import type pg from 'pg';
 import type { LabContext } from '../../../harness/context';
+import { deleteMatching } from '../../../shared/redis-scan';
 import { createCatalog, type Catalog } from './catalog';
 import type { Strategy, StrategyDefinition, StrategyDeps, StrategyWorker } from './strategy';
 
@@ -38,7 +39,7 @@ export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: stri
       const w =
         opts.separateProcess && def.startWorkerProcess
           ? await def.startWorkerProcess(ctx.services.redis.url, keys)
-          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool });
+          : await def.startWorker({ redis: ctx.redis, newRedis: () => ctx.newRedis(), keys, pool, durableReplicas: base.durableReplicas });
       open.push(w);
       return w;
     },
@@ -46,14 +47,8 @@ export function deploy(ctx: LabContext, def: StrategyDefinition, namespace: stri
       for (const o of open.splice(0).reverse()) await o.close();
     },
     async clearKeys() {
-      let deleted = 0;
-      let cursor = '0';
-      do {
-        const [next, found] = await ctx.redis.scan(cursor, 'MATCH', keys.pattern(), 'COUNT', 1000);
-        cursor = next;
-        if (found.length) deleted += await ctx.redis.unlink(...found);
-      } while (cursor !== '0');
-      return deleted;
+      // SCAN on every master of a cluster; keys of different slots are unlinked one by one there.
+      return deleteMatching(ctx.redis, keys.pattern());
     },
   };
 }

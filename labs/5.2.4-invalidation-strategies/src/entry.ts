@@ -1,6 +1,6 @@
 // A cache entry is the product plus the clock time it was stored: TTL and SWR compare that stamp with
 // an injectable clock instead of trusting Redis' wall-clock expiry.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Product } from './product';
 
 export interface Entry {
@@ -24,6 +24,6 @@ export function decodeEntry(text: string | null): Entry | undefined {
   }
 }
 
-export async function getEntry(redis: Redis, key: string): Promise<Entry | undefined> {
+export async function getEntry(redis: RedisClient, key: string): Promise<Entry | undefined> {
   return decodeEntry(await redis.get(key));
 }

@@ -1,7 +1,7 @@
 // Event-based invalidation over Redis pub/sub. A writer publishes "product 7 changed"; a separate
 // invalidator worker deletes the shared Redis entry (L2) and only then broadcasts "drop 7" to every app
 // instance, which drops its L1. In that order an instance cannot refill L1 from the old L2 entry.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { KeyBuilder } from '../../../shared/keys';
 
 export const channels = (keys: KeyBuilder) => ({
@@ -11,12 +11,12 @@ export const channels = (keys: KeyBuilder) => ({
   dropL1: keys.key('channel', 'drop-l1'),
 });
 
-export async function publishChange(redis: Redis, keys: KeyBuilder, id: number): Promise<void> {
+export async function publishChange(redis: RedisClient, keys: KeyBuilder, id: number): Promise<void> {
   await redis.publish(channels(keys).changes, String(id));
 }
 
 /** Calls `onDrop(id)` for every broadcast drop; resolves once subscribed. */
-export async function subscribeDrops(sub: Redis, keys: KeyBuilder, onDrop: (id: number) => void): Promise<void> {
+export async function subscribeDrops(sub: RedisClient, keys: KeyBuilder, onDrop: (id: number) => void): Promise<void> {
   const { dropL1 } = channels(keys);
   sub.on('message', (channel: string, message: string) => {
     if (channel === dropL1) onDrop(Number(message));
@@ -34,7 +34,7 @@ export interface Invalidator {
  * The invalidator worker. `sub` is a connection it may put in subscriber mode, `redis` a normal one.
  * Resolves once it is subscribed, so no event published afterwards is missed.
  */
-export async function startInvalidator(sub: Redis, redis: Redis, keys: KeyBuilder): Promise<Invalidator> {
+export async function startInvalidator(sub: RedisClient, redis: RedisClient, keys: KeyBuilder): Promise<Invalidator> {
   const { changes, dropL1 } = channels(keys);
   let handled = 0;
   let chain = Promise.resolve();

@@ -1,6 +1,6 @@
 // The invalidator as its own process: `tsx src/invalidator-main.ts <redis-url> <key-prefix> <lab>`.
 // It tells its parent (if forked) "ready" once subscribed, and exits on SIGTERM or when the parent goes.
-import { Redis } from 'ioredis';
+import { connectRedis } from '../../../shared/redis-client';
 import { keyBuilder } from '../../../shared/keys';
 import { startInvalidator } from './events';
 
@@ -9,8 +9,9 @@ if (!url || prefix === undefined || !lab) {
   console.error('usage: invalidator-main.ts <redis-url> <key-prefix> <lab>');
   process.exit(2);
 }
-const redis = new Redis(url);
-const invalidator = await startInvalidator(new Redis(url), redis, keyBuilder({ prefix, lab }));
+// connectRedis: a redis-cluster:// URL gives a Cluster client (PUBLISH on any node reaches every subscriber).
+const redis = connectRedis(url);
+const invalidator = await startInvalidator(connectRedis(url), redis, keyBuilder({ prefix, lab }));
 const stop = async () => {
   await invalidator.close();
   redis.disconnect();

@@ -1,13 +1,13 @@
 // Read-through with a TTL: the building block most strategies share. A hit younger than the TTL is
 // served; anything else loads from Postgres and refills the entry.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Catalog } from './catalog';
 import { encodeEntry, getEntry } from './entry';
 import type { Product } from './product';
 import { gcTtlMs, options, type Clock, type StrategyDeps } from './strategy';
 
 export interface ReadThroughOptions {
-  redis: Redis;
+  redis: RedisClient;
   catalog: Catalog;
   key: (id: number) => string;
   now: Clock;

@@ -1,5 +1,5 @@
 // One interface for every strategy, so the demo, the bench and the tests can swap them by name.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type pg from 'pg';
 import type { KeyBuilder } from '../../../shared/keys';
 import type { Catalog } from './catalog';
@@ -18,9 +18,9 @@ export interface Strategy {
 
 /** What one app instance gets. Two instances share Redis and Postgres but not their memory. */
 export interface StrategyDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** Opens another connection (a subscriber); the strategy closes what it opens. */
-  newRedis: () => Redis;
+  newRedis: () => RedisClient;
   /** The strategy's key namespace: `keys.key('product', id)` is the cache entry of a product. */
   keys: KeyBuilder;
   catalog: Catalog;
@@ -36,6 +36,13 @@ export interface StrategyDeps {
   instance?: string;
   /** Write-behind: the most entries its queue may hold; a write beyond it is refused (503). */
   maxQueued?: number;
+  /**
+   * Write-behind: acknowledge a write only once this many replicas hold it (WAIT after the enqueue).
+   * 0 (default) for a single server; 1 on a cluster with a replica per master, so a failover keeps it.
+   */
+  durableReplicas?: number;
+  /** Write-behind: how long WAIT may take before the write is reported as not yet replicated (default 200 ms). */
+  durableTimeoutMs?: number;
 }
 
 /** A background process a strategy needs once per deployment (the invalidator, the write-behind flusher). */
@@ -46,8 +53,10 @@ export interface StrategyWorker {
 }
 
 export interface WorkerDeps {
-  redis: Redis;
-  newRedis: () => Redis;
+  /** Write-behind: the flusher applies only what this many replicas hold (as the writers' WAIT). */
+  durableReplicas?: number;
+  redis: RedisClient;
+  newRedis: () => RedisClient;
   keys: KeyBuilder;
   pool: pg.Pool;
 }

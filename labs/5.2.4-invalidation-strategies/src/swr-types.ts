@@ -1,13 +1,13 @@
 // The stale-while-revalidate cache's shapes, in their own file so the cache (swr-cache.ts) and its
 // refresh exercise (swr-refresh.ts) can both use them without importing each other.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Catalog } from './catalog';
 import type { Entry } from './entry';
 import type { Product } from './product';
 import type { Clock } from './strategy';
 
 export interface SwrOptions {
-  redis: Redis;
+  redis: RedisClient;
   catalog: Catalog;
   key: (id: number) => string;
   now: Clock;

@@ -1,9 +1,10 @@
 // Exercise 2's core: drop every entry in a tag set, and the set, without losing a fill that races it.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
+import { unlinkKeys } from '../../../shared/redis-scan';
 
 /** Deletes every key listed in the set at `tagKey` and the set itself; returns how many entries went. */
-export async function invalidateTag(redis: Redis, tagKey: string): Promise<number> {
+export async function invalidateTag(redis: RedisClient, tagKey: string): Promise<number> {
   // RENAME first: it atomically takes the current members away, so a fill that lands while we delete
   // goes into a fresh set (and holds fresh data) instead of being dropped from the index unseen.
   const dropping = `${tagKey}:dropping:${randomBytes(4).toString('hex')}`;
@@ -14,6 +15,7 @@ export async function invalidateTag(redis: Redis, tagKey: string): Promise<numbe
     throw err;
   }
   const members = await redis.smembers(dropping);
-  await redis.unlink(...members, dropping);
+  // One UNLINK on a single server; one per key on a cluster (the entries live in many slots).
+  await unlinkKeys(redis, [...members, dropping]);
   return members.length;
 }

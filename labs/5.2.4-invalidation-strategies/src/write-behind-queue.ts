@@ -8,7 +8,7 @@
 //    older version: an entry reclaimed late, or a batch another consumer commits after a newer one,
 //    changes nothing;
 //  - acked entries are trimmed from the stream and their ledger rows deleted (`trim`).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { KeyBuilder } from '../../../shared/keys';
@@ -44,7 +44,7 @@ function parseEntry([entryId, fields]: RawEntry): QueuedWrite | undefined {
 }
 
 export interface FlusherOptions {
-  redis: Redis;
+  redis: RedisClient;
   pool: pg.Pool;
   keys: KeyBuilder;
   /** This consumer's name in the group. */
@@ -52,6 +52,14 @@ export interface FlusherOptions {
   batchSize?: number;
   /** Entries pending longer than this on another consumer are presumed orphaned and claimed. */
   claimIdleMs?: number;
+  /**
+   * Replicas that must hold what the flusher read before it applies it (WAIT), as the writers' own
+   * `durableReplicas`. Without it a flusher could apply an entry its master never replicated; after a
+   * failover the promoted cache entry is then a version behind Postgres, and the next write (reusing
+   * that version) would be skipped as old.
+   */
+  durableReplicas?: number;
+  durableTimeoutMs?: number;
 }
 
 /** `ms-seq` → the next possible stream id, for XTRIM MINID (which keeps ids >= its argument). */
@@ -65,6 +73,21 @@ export function createFlusher(opts: FlusherOptions): Flusher {
   const stream = queueKey(keys);
   const batchSize = opts.batchSize ?? 100;
   const claimIdleMs = opts.claimIdleMs ?? 5000;
+  const { durableReplicas = 0, durableTimeoutMs = 200 } = opts;
+  /**
+   * Delivering entries is a write (the group's state is replicated), so a WAIT right after it on this
+   * connection returns once the replicas hold everything up to the entries read. The EXISTS routes the
+   * pipeline to the stream's master on a cluster. Not replicated in time: nothing is applied; the
+   * entries stay pending and are claimed again later.
+   */
+  const replicated = async (): Promise<void> => {
+    if (durableReplicas <= 0) return;
+    const replies = await redis.pipeline().exists(stream).wait(durableReplicas, durableTimeoutMs).exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw failed?.[0] ?? new Error('pipeline discarded');
+    const acked = Number(replies[1]![1]);
+    if (acked < durableReplicas) throw new Error(`entries read but not yet on ${durableReplicas} replica(s): not applied yet`);
+  };
   /** Parses entries; one that cannot be parsed is acked at once rather than blocking the queue forever. */
   const parsed = async (raw: RawEntry[]): Promise<QueuedWrite[]> => {
     const out: QueuedWrite[] = [];
@@ -92,7 +115,9 @@ export function createFlusher(opts: FlusherOptions): Flusher {
       const res = (await (blockMs === undefined
         ? redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', stream, '>')
         : redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, '>'))) as Array<[string, RawEntry[]]> | null;
-      return parsed(res?.[0]?.[1] ?? []);
+      const raw = res?.[0]?.[1] ?? [];
+      if (raw.length) await replicated();
+      return parsed(raw);
     },
     async claimPending(minIdleMs = claimIdleMs, count = batchSize) {
       const out: QueuedWrite[] = [];
@@ -100,7 +125,9 @@ export function createFlusher(opts: FlusherOptions): Flusher {
       do {
         // Redis 7 answers [next cursor, claimed entries, ids of entries deleted meanwhile].
         const [next, entries] = (await redis.xautoclaim(stream, GROUP, consumer, minIdleMs, cursor, 'COUNT', count)) as [string, RawEntry[], string[]];
-        out.push(...(await parsed(entries.filter((e) => e && e[1]))));
+        const live = entries.filter((e) => e && e[1]);
+        if (live.length) await replicated();
+        out.push(...(await parsed(live)));
         cursor = next;
       } while (cursor !== '0-0' && out.length < count);
       return out;
@@ -134,14 +161,14 @@ export function createFlusher(opts: FlusherOptions): Flusher {
   return flusher;
 }
 
-async function groupInfo(redis: Redis, stream: string): Promise<Record<string, string | number | null> | undefined> {
+async function groupInfo(redis: RedisClient, stream: string): Promise<Record<string, string | number | null> | undefined> {
   if (!(await redis.exists(stream))) return undefined;
   const groups = (await redis.xinfo('GROUPS', stream)) as Array<Array<string | number | null>>;
   return groups.map(toRecord).find((g) => g.name === GROUP);
 }
 
 /** Pending (delivered, not acked) plus not yet delivered: what is still owed to Postgres. */
-export async function backlog(redis: Redis, keys: KeyBuilder): Promise<number> {
+export async function backlog(redis: RedisClient, keys: KeyBuilder): Promise<number> {
   const stream = queueKey(keys);
   if (!(await redis.exists(stream))) return 0;
   const group = await groupInfo(redis, stream);

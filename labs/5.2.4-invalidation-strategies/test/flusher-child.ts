@@ -28,7 +28,7 @@ const freeze = async () => {
 
 process.once('message', async (args: FlusherChildArgs) => {
   try {
-    const { Redis } = await import('ioredis');
+    const { connectRedis } = await import('../../../shared/redis-client');
     const { keyBuilder } = await import('../../../shared/keys');
     const { createFlusher } = await import('../src/write-behind-queue');
     const { quoteIdent } = await import('../../../harness/context');
@@ -49,7 +49,7 @@ process.once('message', async (args: FlusherChildArgs) => {
       };
       return client;
     };
-    const redis = new Redis(args.redisUrl);
+    const redis = connectRedis(args.redisUrl);
     const flusher = createFlusher({ redis, pool, keys: keyBuilder({ prefix: args.prefix, lab: args.lab }), consumer: args.consumer });
     await flusher.ensureGroup();
     await flusher.flushOnce();

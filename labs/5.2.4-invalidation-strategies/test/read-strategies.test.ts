@@ -3,6 +3,7 @@ import { UsageError } from '../../../harness/usage-error';
 import { ValidationError } from '../../../shared/errors';
 import { strategies, strategyByName } from '../src/registry';
 import type { TagStrategy } from '../src/strategies/tag';
+import { createTagIndex } from '../src/tags';
 import { dbPrice, manualClock, openLab, updateBehindTheCache, type Lab } from './helpers';
 
 let lab: Lab;
@@ -117,7 +118,7 @@ describe('exercise 2: tag invalidation', () => {
     expect(await s.invalidateTag('category:7')).toBe(3);
     for (const id of seven) expect(await exists(id)).toBe(0);
     for (const id of eight) expect(await exists(id)).toBe(1);
-    expect(await lab.ctx.redis.exists(d.keys.key('tag', 'category:7'))).toBe(0);
+    expect(await lab.ctx.redis.exists(createTagIndex(lab.ctx.redis, d.keys).tagKey('category:7'))).toBe(0);
     expect(await s.invalidateTag('category:7')).toBe(0);
   });
 

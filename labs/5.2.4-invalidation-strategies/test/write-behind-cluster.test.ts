@@ -1,6 +1,5 @@
 // Write-behind's script on a three-master Redis Cluster: it touches a product's entry and the queue in
 // one call, so both carry the {write-behind} hash tag and live in one slot. Provided code, not an exercise.
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type LocalCluster } from '../../../harness/cluster';
 import { createTestContext, type LabContext } from '../../../harness/context';
@@ -23,8 +22,7 @@ describe('write-behind on Redis Cluster', () => {
   it('concurrent writes merge and queue in one slot: no CROSSSLOT, every write counted', async () => {
     const client = cluster.client();
     const keys = ctx.keys.forLab('5.2.4:cluster');
-    // The strategy is typed for a single Redis; on a cluster it uses only GET, SET and the script.
-    const s = await writeBehind.create({ redis: client as unknown as Redis, newRedis: () => client as unknown as Redis, keys, catalog: createCatalog(ctx.pg) });
+    const s = await writeBehind.create({ redis: client, newRedis: () => client, keys, catalog: createCatalog(ctx.pg) });
     const slot = Number(await client.cluster('KEYSLOT', queueKey(keys)));
     for (const id of [1, 2, 3]) expect(Number(await client.cluster('KEYSLOT', entryKey(keys)(id)))).toBe(slot);
 
