@@ -12,6 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.dispose());
 
+// A sale spawns 4 worker processes that each load the lab: on a busy machine that alone takes seconds.
+const SALE_TIMEOUT_MS = 120_000;
 const sale = (strategy: StrategyName) => runSale(ctx, { strategy, seats: 40, buyers: 500, processes: 4, thinkMs: 1 });
 
 describe('the broken baseline', () => {
@@ -20,7 +22,7 @@ describe('the broken baseline', () => {
     expect(r.errors).toEqual([]);
     expect(r.oversold).toBeGreaterThan(0);
     expect(r.violations.join()).toMatch(/oversold/);
-  });
+  }, SALE_TIMEOUT_MS);
 });
 
 describe('exercise 5: every Redis-locked strategy sells exactly the seats', () => {
@@ -32,7 +34,7 @@ describe('exercise 5: every Redis-locked strategy sells exactly the seats', () =
       expect(r.violations).toEqual([]);
       expect(r.sold).toBe(40);
       expect(r.refused).toBe(460);
-    });
+    }, SALE_TIMEOUT_MS);
   }
 });
 
@@ -44,6 +46,6 @@ describe('coordination without a Redis lock', () => {
       expect(r.errors).toEqual([]);
       expect(r.violations).toEqual([]);
       expect(r.sold).toBe(40);
-    });
+    }, SALE_TIMEOUT_MS);
   }
 });

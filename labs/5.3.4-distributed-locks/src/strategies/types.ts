@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { KeyBuilder } from '../../../../shared/keys';
+import type { RedisClient } from '../../../../shared/redis-client';
 
 export type Outcome = 'sold' | 'sold-out' | 'gave-up' | 'fenced';
 
@@ -21,13 +21,13 @@ export interface BookingStrategy {
 }
 
 export interface StrategyDeps {
-  redis: Redis;
+  redis: RedisClient;
   pg: pg.Pool;
   keys: KeyBuilder;
   /** The "payment" time inside the critical section, ms. */
   thinkMs: number;
   /** A fresh Redis connection (WATCH state is per connection). */
-  newRedis(): Redis;
+  newRedis(): RedisClient;
 }
 
 export const STRATEGY_NAMES = ['no-lock', 'redis-lock', 'watchdog', 'fencing', 'for-update', 'watch-multi'] as const;
