@@ -181,7 +181,9 @@ export abstract class CircuitBreakerBase extends EventEmitter {
    * the offset's error, at most half a round trip). '' when unknown (no reply yet, caller clock, no timeout).
    */
   private deadline(): number | '' {
-    const timeout = this.redis.options?.commandTimeout;
+    // A Cluster keeps its per-node options (the command timeout) under redisOptions.
+    const o = this.redis.options as { commandTimeout?: number; redisOptions?: { commandTimeout?: number } } | undefined;
+    const timeout = o?.commandTimeout ?? o?.redisOptions?.commandTimeout;
     if (this.scriptClock !== 'redis' || !timeout || this.redisOffsetMs === undefined) return '';
     return Math.round(Date.now() + this.redisOffsetMs + timeout + 100);
   }

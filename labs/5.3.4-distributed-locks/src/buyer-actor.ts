@@ -15,6 +15,8 @@ export interface BuyerArgs {
   strategy: StrategyName;
   eventId: number;
   thinkMs: number;
+  /** How long a buyer waits for the lock (default: the lock's own). */
+  lockTimeoutMs?: number;
 }
 
 interface State {
@@ -35,6 +37,7 @@ export default defineRaceActor<BuyerArgs, State, BuyResult>({
       pg: pool,
       keys: keyBuilder({ prefix: args.prefix, lab: '5.3.4' }),
       thinkMs: args.thinkMs,
+      lockTimeoutMs: args.lockTimeoutMs,
       newRedis: () => {
         const r = connectRedis(args.redisUrl);
         extra.push(r);

@@ -14,7 +14,9 @@ afterAll(() => ctx.dispose());
 
 // A sale spawns 4 worker processes that each load the lab: on a busy machine that alone takes seconds.
 const SALE_TIMEOUT_MS = 120_000;
-const sale = (strategy: StrategyName) => runSale(ctx, { strategy, seats: 40, buyers: 500, processes: 4, thinkMs: 1 });
+// Buyers wait up to 60 s for the lock: with the default 10 s, a starved machine made some give up
+// while seats were left, and the sale looked undersold.
+const sale = (strategy: StrategyName) => runSale(ctx, { strategy, seats: 40, buyers: 500, processes: 4, thinkMs: 1, lockTimeoutMs: 60_000 });
 
 describe('the broken baseline', () => {
   it('without a lock, 500 buyers in 4 processes oversell 40 seats', async () => {

@@ -28,6 +28,13 @@ export interface StrategyDeps {
   thinkMs: number;
   /** A fresh Redis connection (WATCH state is per connection). */
   newRedis(): RedisClient;
+  /** How long a buyer waits for the lock before giving up (default: the lock's 10 s). */
+  lockTimeoutMs?: number;
+}
+
+/** The lock's defaults a strategy's deps override (only those given). */
+export function lockOptions(deps: StrategyDeps): { timeoutMs?: number } {
+  return deps.lockTimeoutMs ? { timeoutMs: deps.lockTimeoutMs } : {};
 }
 
 export const STRATEGY_NAMES = ['no-lock', 'redis-lock', 'watchdog', 'fencing', 'for-update', 'watch-multi'] as const;
