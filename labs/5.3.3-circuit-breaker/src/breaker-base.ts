@@ -449,7 +449,9 @@ function windowCounts(fields: Record<string, string>, bucket: number, buckets: n
 function isConnectionFailure(err: unknown, redis: RedisClient): boolean {
   if (err instanceof AppError) return false;
   const msg = (err as Error)?.message ?? '';
-  return redis.status !== 'ready' || /timed out|Connection is closed|isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE/i.test(msg);
+  // "max retries per request": a command queued while Redis was away (a subscriber's SUBSCRIBE) that
+  // outlived its retries: the outage, not a bug.
+  return redis.status !== 'ready' || /timed out|Connection is closed|isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|max retries per request/i.test(msg);
 }
 
 function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
