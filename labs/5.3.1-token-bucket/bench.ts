@@ -2,16 +2,19 @@
 // decision), three buckets in one call, and what the middleware costs an HTTP route.
 import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Redis } from 'ioredis';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import { createTestContext, type LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { runFailoverDrill } from '../../harness/failover-drill';
 import { startRedisServer } from '../../harness/faults';
 import { measure, type LatencyStats } from '../../harness/latency';
 import { loadApp } from '../../harness/load';
 import { latencyMetric, rateMetric, ratio, ratioOfRounds } from '../../harness/report';
-import { createApp, finishApp } from '../../shared/http';
+import { createApp, finishApp, listen } from '../../shared/http';
 import { createLimitedApp } from './src/app';
 import { createTokenBucket } from './src/bucket';
 import { createLimiter } from './src/limiter';
-import { parsePolicies } from './src/policy';
+import { bucketKey, parsePolicies } from './src/policy';
 
 export async function runBench({ ctx, quick, progress }: BenchApi): Promise<BenchResult> {
   const iterations = quick ? 3_000 : 30_000;
@@ -135,6 +138,22 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   await without.close();
   limiterRedis.disconnect();
 
+  // Redis Cluster: the 3-bucket decision (every bucket under the {limiter} tag) on a private cluster
+  // against a private single server, then the limiter's failover drill on that cluster.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'decision, 3 buckets in one call',
+    iterations: quick ? 300 : 3_000,
+    setup: async (redis, keys) => {
+      const l = createLimiter(createTokenBucket(redis), keys, parsePolicies([
+        { name: 'ip', by: ['ip'], capacity: 300, refillPerSec: 30 },
+        { name: 'user', by: ['user'], ...policy },
+        { name: 'ep', by: ['user', 'endpoint'], capacity: 50, refillPerSec: 5 },
+      ]));
+      return (i) => l.check({ user: `u${i % users}`, ip: `10.0.${i % 250}.1`, endpoint: 'GET /x' });
+    },
+  });
+  const failover = await limiterFailover(ctx);
+
   const s = (n: string) => stats.get(n)!;
   const ops = (x: LatencyStats) => x.opsPerSec;
   return {
@@ -146,6 +165,8 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       rateMetric('HTTP GET /api/hello without limiter', best.plain, 'req/s'),
       rateMetric('HTTP GET /api/hello behind a Redis PING only', best.ping, 'req/s'),
       rateMetric('HTTP GET /api/hello with limiter', best.limited, 'req/s'),
+      ...topology.metrics,
+      ...failover,
     ],
     ratios: [
       ratioOfRounds('lua_decisions_per_s / rlf_decisions_per_s (c=50)', byRound(runs[2]![0], runs[3]![0], ops), { atLeast: 1.0 }, 'rlf: BurstyRateLimiter, the same rate and burst'),
@@ -154,6 +175,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       ratio('lua_redis_cpu_per_decision / rlf_redis_cpu_per_decision', luaServerUs / rlfServerUs, undefined, 'refill arithmetic + reset/retry vs a fixed-window INCR'),
       ratioOfRounds('limiter_cost = 1 - limited_req_s / plain_req_s', costs, { atMost: 0.12 }),
       ratioOfRounds('limited_req_s / redis_ping_req_s', overPing, undefined, 'the limiter against the floor of one Redis round trip per request'),
+      ...topology.ratios,
     ],
     notes: [
       `${iterations.toLocaleString()} decisions per limiter and concurrency over ${users.toLocaleString()} identities (${rounds} alternating rounds; each ratio is the median of same-round ratios, with their range); policy: capacity ${policy.capacity}, refill ${policy.refillPerSec}/s, so buckets refill and deny during the run (denied: lua ${luaDenied.toLocaleString()}, rlf ${rlfDenied.toLocaleString()}). Both limiters on the same Redis connection in the same run.`,
@@ -162,4 +184,26 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       `HTTP: autocannon, ${loadOpts.connections} connections, ${duration} s per run, ${httpRounds} rounds of plain / ping / limited (same-round ratios), one per-ip policy that never denies (the load has one address); non-2xx with limiter: ${limitedNon2xx}. The limiter and the PING floor share one client with enableAutoPipelining.`,
     ],
   };
+}
+
+/** The failover drill (as in test/failover.test.ts) on the bench's private cluster: its rows. */
+async function limiterFailover(ctx: LabContext) {
+  const { cluster } = await benchTopologies(ctx);
+  const fctx = await createTestContext('5.3.1', { redisUrl: cluster.url, serving: true, services: ['redis'] });
+  const served = createLimitedApp({ redis: fctx.redis, keys: fctx.keys });
+  const http = await listen(served.app);
+  try {
+    const [first] = parsePolicies([{ name: 'per-ip', by: ['ip'], capacity: 60, refillPerSec: 1 }]);
+    let n = 0;
+    const r = await runFailoverDrill({
+      cluster,
+      key: bucketKey(fctx.keys, first!, { ip: '127.0.0.1', endpoint: 'GET /api/hello' }),
+      request: (signal) => fetch(`${http.url}/api/hello`, { signal, headers: { 'x-user-id': `user-${n++ % 500}` } }),
+    });
+    return failoverMetrics(r, "failover of the limiter's master");
+  } finally {
+    await http.close();
+    await served.close();
+    await fctx.dispose();
+  }
 }

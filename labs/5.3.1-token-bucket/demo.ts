@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import { deleteByPrefix, type LabContext } from '../../harness/context';
 import { rejectArgs } from '../../harness/usage-error';
 import { listen } from '../../shared/http';
+import { whenRedisReady } from '../../shared/redis-client';
 import { fixedWindow, gcra, slidingCounter, slidingLog } from './src/algorithms';
 import { createLimitedApp } from './src/app';
 import { createTokenBucket } from './src/bucket';
@@ -20,6 +21,8 @@ export async function runDemo(ctx: LabContext, argv: string[]): Promise<void> {
   const log = ctx.log;
   const keys = ctx.keys.forLab('5.3.1:demo');
   const clean = () => deleteByPrefix(ctx.redis, `${keys.prefix}${keys.lab}:`);
+  // A Cluster client learns its masters on connecting: scanning them before that finds none ready.
+  await whenRedisReady(ctx.redis, 10_000);
   await clean();
   let t = START;
   const now = () => t;

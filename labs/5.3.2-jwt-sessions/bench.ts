@@ -1,13 +1,18 @@
 // `npm run bench 5.3.2`: what the Redis session check adds to a JWT signature check, per call and
 // in requests per second on the same route.
 import { randomBytes } from 'node:crypto';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import { createTestContext, type LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { runFailoverDrill } from '../../harness/failover-drill';
+import { listen } from '../../shared/http';
 import { measure, median } from '../../harness/latency';
 import { loadApp, type LoadResult } from '../../harness/load';
 import { latencyMetric, rateMetric, ratio } from '../../harness/report';
 import { TEST_SCRYPT } from '../../shared/password';
 import { createSessionApp } from './src/app';
-import { validateSession } from './src/sessions';
+import { createSession, validateSession } from './src/sessions';
+import { sessionKeys, storeDeps } from './src/store';
 
 export async function runBench({ ctx, quick, progress }: BenchApi): Promise<BenchResult> {
   const secret = randomBytes(32);
@@ -54,6 +59,20 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   await stateless.close();
   await ctx.pg.query('DELETE FROM users WHERE email = $1', [email]);
 
+  // Redis Cluster: the session check (one {user}-tagged script) on a private cluster against a private
+  // single server, then the failover drill of test/failover.test.ts on that cluster.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'session check (touch-session.lua)',
+    iterations: quick ? 300 : 3_000,
+    setup: async (redis, keys) => {
+      const d = storeDeps(redis, keys, session);
+      const users = Array.from({ length: 100 }, (_, i) => `bench-${i}`);
+      const sids = await Promise.all(users.map(async (u) => (await createSession(d, u, `r-${u}`)).sid));
+      return (i) => validateSession(d, users[i % 100]!, sids[i % 100]!, `j-${i}`);
+    },
+  });
+  const failover = await sessionFailover(ctx, secret);
+
   return {
     metrics: [
       latencyMetric('jose HS256 verify (signature + claims)', verify),
@@ -61,11 +80,14 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       latencyMetric('authenticate = verify + session check', full),
       rateMetric('GET /me, signature check only (median round)', sigRps, 'req/s'),
       rateMetric('GET /me, signature + Redis session check (median round)', sessRps, 'req/s'),
+      ...topology.metrics,
+      ...failover,
     ],
     ratios: [
       ratio('session_check_req_s / signature_only_req_s', rpsRatio, undefined, 'what revocability costs in throughput; median of same-round ratios'),
       ratio('authenticate_p50 / verify_p50', full.p50 / verify.p50),
       ratio('authenticate_p99 / verify_p99', full.p99 / verify.p99),
+      ...topology.ratios,
     ],
     notes: [
       `${iterations.toLocaleString()} sequential calls per latency metric; one logged-in session, access token valid 1 h.`,
@@ -73,4 +95,27 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       'The session check is one EVALSHA that also slides the TTL (a write per request).',
     ],
   };
+}
+
+/** GET /me under the failover of its user's master, on the bench's private cluster: its rows. */
+async function sessionFailover(ctx: LabContext, secret: Buffer) {
+  const { cluster } = await benchTopologies(ctx);
+  const fctx = await createTestContext('5.3.2', { redisUrl: cluster.url, serving: true });
+  const app = await createSessionApp({ redis: fctx.redis, pg: fctx.pg, keys: fctx.keys, secret, passwordParams: TEST_SCRYPT, cleanup: false });
+  const http = await listen(app.app);
+  try {
+    await app.auth.register('failover@example.com', 'bench password');
+    const { accessToken } = await app.auth.login('failover@example.com', 'bench password');
+    const claims = await app.tokens.verify(accessToken, 'access');
+    const r = await runFailoverDrill({
+      cluster,
+      key: sessionKeys(fctx.keys).index(claims.sub),
+      request: (signal) => fetch(`${http.url}/me`, { signal, headers: { authorization: `Bearer ${accessToken}` } }),
+    });
+    return failoverMetrics(r, "failover of a user's master");
+  } finally {
+    await http.close();
+    await app.close();
+    await fctx.dispose();
+  }
 }

@@ -3,10 +3,14 @@
 // every call; closed and open. (2) How long after a downstream starts failing every one of 3 forked
 // processes refuses calls, and how many failing calls they made meanwhile: shared breaker vs 3 opossums.
 import CircuitBreaker from 'opossum';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import { createTestContext, type LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { runFailoverDrill } from '../../harness/failover-drill';
 import { LatencyRecorder, type LatencyStats } from '../../harness/latency';
 import { latencyMetric, ratio, type Metric } from '../../harness/report';
 import { listen } from '../../shared/http';
+import { createGateway } from './src/app';
 import { breakerRedisOptions, createBreaker } from './src/breaker';
 import { createDownstream, setBehaviour } from './src/downstream';
 import type { Variant } from './bench-caller';
@@ -113,6 +117,21 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     ratio(`opossum_failed_calls / (${PROCESSES} × min_volume) (p50)`, alone.failedP50 / (PROCESSES * MIN_VOLUME), undefined, `the same overshoot for ${PROCESSES} opossums, each tripping on its own ${MIN_VOLUME}`),
   );
 
+  // ---- 3. Redis Cluster -----------------------------------------------------------------------------
+  // A call that reads Redis every time (admit + record, one {name}-tagged slot) on a private cluster
+  // against a private single server; then the gateway's failover drill on that cluster.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'breaker call, admit + record',
+    iterations: quick ? 300 : 3_000,
+    setup: async (redis, keys) => {
+      const b = await createBreaker({ name: 'bench-topology', redis, keys, minVolume: MIN_VOLUME, localViewTtlMs: 0 });
+      ctx.onDispose(() => b.close());
+      return () => b.call(fast);
+    },
+  });
+  metrics.push(...topology.metrics, ...(await gatewayFailover(ctx)));
+  ratios.push(...topology.ratios);
+
   return {
     metrics,
     ratios,
@@ -141,4 +160,24 @@ async function interleaved(fns: Array<() => Promise<unknown>>, iterations: numbe
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** /checkout under the failover of breaker "payments"'s master, on the bench's private cluster. */
+async function gatewayFailover(ctx: LabContext): Promise<Metric[]> {
+  const { cluster } = await benchTopologies(ctx);
+  const fctx = await createTestContext('5.3.3', { redisUrl: cluster.url, serving: true, services: ['redis'] });
+  const gw = createGateway({ redis: fctx.newRedis(breakerRedisOptions), subscriber: fctx.newRedis(), keys: fctx.keys, apiKeys: {} });
+  const http = await listen(gw.app);
+  try {
+    const r = await runFailoverDrill({
+      cluster,
+      key: fctx.keys.tagged('breaker', 'payments'),
+      request: (signal) => fetch(`${http.url}/checkout`, { signal }),
+    });
+    return failoverMetrics(r, 'failover of the breaker\'s master');
+  } finally {
+    await http.close();
+    await gw.close();
+    await fctx.dispose();
+  }
 }

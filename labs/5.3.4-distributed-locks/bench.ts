@@ -1,9 +1,11 @@
 // `npm run bench 5.3.4`: purchases per second and wait p99 for every strategy at 1, 10 and 100
 // concurrent buyers, against the unlocked baseline measured in the same run.
+import { clusterVsSingle } from '../../harness/cluster-bench';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { LatencyRecorder, median } from '../../harness/latency';
 import { latencyMetric, ratioOfRounds, type Metric, type Ratio } from '../../harness/report';
 import { createEvent, createSchema } from './src/events-db';
+import { RedisLock } from './src/lock';
 import { percentile } from './src/sale';
 import { createStrategy, STRATEGY_NAMES, type StrategyName } from './src/strategies';
 
@@ -84,6 +86,19 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       ratios.push(ratioOfRounds(`${name} / no-lock successful purchases/s at ${c} concurrent`, mine.map((x, i) => x / base[i]!), undefined, notSold.length ? `not sold: ${notSold.map(([o, n]) => `${n} ${o}`).join(', ')}` : undefined));
     }
   }
+  // Redis Cluster: acquire + release (the lock and its fence counter share a {resource} tag, one slot)
+  // on a private cluster against a private single server.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'lock acquire + release',
+    iterations: quick ? 300 : 3_000,
+    setup: async (redis, keys) => {
+      const locks = new RedisLock(redis, keys);
+      return async (i) => (await locks.acquire(`bench-topology:${i % 100}`, { timeoutMs: 0 })).release();
+    },
+  });
+  metrics.push(...topology.metrics);
+  ratios.push(...topology.ratios);
+
   return {
     metrics,
     ratios,

@@ -1,8 +1,8 @@
 // Four other rate-limiting algorithms, each a small script, for comparison with the token bucket.
 // Every one takes the clock as an argument so the demo can replay the same traffic deterministically.
-import type { Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand } from '../../../shared/lua';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface Algorithm {
   name: string;
@@ -18,7 +18,7 @@ export interface AlgorithmConfig {
 
 const file = (name: string) => new URL(`./${name}.lua`, import.meta.url);
 
-export function fixedWindow(redis: Redis, keys: KeyBuilder, c: AlgorithmConfig): Algorithm {
+export function fixedWindow(redis: RedisClient, keys: KeyBuilder, c: AlgorithmConfig): Algorithm {
   const run = luaCommand<number>(redis, 'alg_fixedWindow', file('fixed-window'), 1);
   return {
     name: 'fixed window',
@@ -26,7 +26,7 @@ export function fixedWindow(redis: Redis, keys: KeyBuilder, c: AlgorithmConfig):
   };
 }
 
-export function slidingLog(redis: Redis, keys: KeyBuilder, c: AlgorithmConfig): Algorithm {
+export function slidingLog(redis: RedisClient, keys: KeyBuilder, c: AlgorithmConfig): Algorithm {
   const run = luaCommand<number>(redis, 'alg_slidingLog', file('sliding-log'), 1);
   let seq = 0;
   return {
@@ -36,19 +36,20 @@ export function slidingLog(redis: Redis, keys: KeyBuilder, c: AlgorithmConfig): 
   };
 }
 
-export function slidingCounter(redis: Redis, keys: KeyBuilder, c: AlgorithmConfig): Algorithm {
+export function slidingCounter(redis: RedisClient, keys: KeyBuilder, c: AlgorithmConfig): Algorithm {
   const run = luaCommand<number>(redis, 'alg_slidingCounter', file('sliding-counter'), 2);
   return {
     name: 'sliding window counter',
     async hit(client, now) {
       const w = Math.floor(now / c.windowMs);
-      const keysOf = [keys.key('swc', client, w), keys.key('swc', client, w - 1)];
+      // Both windows of a client under one hash tag: the script reads them together (one cluster slot).
+      const keysOf = [keys.tagged('swc', client, w), keys.tagged('swc', client, w - 1)];
       return (await run(keysOf, [c.limit, c.windowMs, now - w * c.windowMs])) === 1;
     },
   };
 }
 
-export function gcra(redis: Redis, keys: KeyBuilder, c: AlgorithmConfig & { burst?: number }): Algorithm {
+export function gcra(redis: RedisClient, keys: KeyBuilder, c: AlgorithmConfig & { burst?: number }): Algorithm {
   const run = luaCommand<number>(redis, 'alg_gcra', file('gcra'), 1);
   return {
     name: 'GCRA',

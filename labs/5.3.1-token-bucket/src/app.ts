@@ -1,6 +1,5 @@
 // A small API behind the limiter: the endpoints the demo, the tests and the bench call.
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import { createLimiter } from './limiter';
 import { rateLimit, type FailMode } from './middleware';
 import { parsePolicies, type PolicyInput } from './policy';
 import { createLimitStats, type LimitStatsOptions } from './stats';
+import type { RedisClient } from '../../../shared/redis-client';
 
 /** The service's limits, as plain data. */
 export const DEFAULT_POLICIES: PolicyInput[] = [
@@ -21,7 +21,7 @@ export const DEFAULT_POLICIES: PolicyInput[] = [
 ];
 
 export interface LimitedAppOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyBuilder;
   policies?: PolicyInput[];
   failMode?: FailMode;

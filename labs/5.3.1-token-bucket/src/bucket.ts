@@ -1,8 +1,8 @@
 // The token bucket caller: one EVALSHA of token-bucket.lua per decision, however many buckets a
 // request is checked against. The script does all the arithmetic; this file only lays out KEYS/ARGV
 // and reads the reply.
-import type { Cluster, Redis } from 'ioredis';
 import { luaCommand } from '../../../shared/lua';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface BucketSpec {
   /** The bucket's Redis key (a 16-byte string per bucket: tokens and ms, two packed doubles). */
@@ -51,7 +51,7 @@ export interface TokenBucketOptions {
 
 const SCRIPT = new URL('./token-bucket.lua', import.meta.url);
 
-export function createTokenBucket(redis: Redis | Cluster, opts: TokenBucketOptions = {}): TokenBucket {
+export function createTokenBucket(redis: RedisClient, opts: TokenBucketOptions = {}): TokenBucket {
   // defineCommand needs a fixed key count, so there is one command per bucket count actually used.
   const commands = new Map<number, ReturnType<typeof luaCommand<number[]>>>();
   const command = (n: number) => {

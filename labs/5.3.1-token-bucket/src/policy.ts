@@ -54,10 +54,17 @@ export function subjectOf(policy: Policy, id: RequestIdentity): string {
 }
 
 /**
- * The bucket's key: `<prefix>5.3.1:bucket:<policy>:<dim values>`. On Redis Cluster the keys of one
- * request live in different slots (a user's bucket and an IP's bucket are shared with other
- * requests), so a cluster deployment makes one call per slot, or gives all keys one hash tag and
- * accepts that every bucket then lives on one shard.
+ * The hash tag every bucket key carries. One request is checked against several buckets (its IP's, its
+ * user's, its route's) in ONE script, all or nothing, and Redis Cluster runs a script only on keys of
+ * one slot. A user's bucket is shared with every IP that user comes from and an IP's with every user
+ * behind it, so no per-identity tag can keep a request's buckets together: the limiter's buckets share
+ * one tag, and so one slot (one master, plus its replica). The price is that the limiter's decisions
+ * are not spread across masters; the README's "On Redis Cluster" weighs that against one call per slot.
+ */
+export const BUCKET_TAG = 'limiter';
+
+/**
+ * The bucket's key: `<prefix>5.3.1:bucket:{limiter}:<policy>:<dim values>` (see BUCKET_TAG).
  */
 export function bucketKey(keys: KeyBuilder, policy: Policy, id: RequestIdentity, prefix = bucketKeyPrefix(keys, policy)): string {
   let key = prefix;
@@ -67,7 +74,7 @@ export function bucketKey(keys: KeyBuilder, policy: Policy, id: RequestIdentity,
 
 /** The part of a policy's bucket keys that is the same for every request (a limiter builds it once). */
 export function bucketKeyPrefix(keys: KeyBuilder, policy: Policy): string {
-  return keys.key('bucket', policy.name);
+  return keys.tagged('bucket', BUCKET_TAG, policy.name);
 }
 
 /** The policy's window for the `w` parameter: seconds to refill an empty bucket (none without refill). */

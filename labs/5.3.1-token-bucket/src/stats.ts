@@ -4,9 +4,9 @@
 // Bounded: the endpoint is the matched route (or one "(no route)"), so the hash has policies × routes
 // × 2 fields; the offenders set keeps the top `keepTop`; both keys expire `ttlMs` after the last
 // flush; and while Redis is away the in-memory buffer holds at most `maxPending` entries per map.
-import type { Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
 import type { Decision } from './limiter';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface PolicyCount {
   policy: string;
@@ -46,13 +46,17 @@ export interface LimitStatsOptions {
   readTimeoutMs?: number;
 }
 
-export function createLimitStats(redis: Redis, keys: KeyBuilder, opts: LimitStatsOptions = {}): LimitStats {
+/** The two analytics keys, under one hash tag: a flush is one pipeline, which a cluster runs on one slot. */
+export function statsKeys(keys: KeyBuilder): { countsKey: string; offendersKey: string } {
+  return { countsKey: keys.tagged('stats', 'stats', 'counts'), offendersKey: keys.tagged('stats', 'stats', 'offenders') };
+}
+
+export function createLimitStats(redis: RedisClient, keys: KeyBuilder, opts: LimitStatsOptions = {}): LimitStats {
   const keepTop = opts.keepTop ?? 1000;
   const ttlMs = opts.ttlMs ?? 7 * 24 * 3600 * 1000;
   const maxPending = opts.maxPending ?? 10_000;
   const readTimeoutMs = opts.readTimeoutMs ?? 600;
-  const countsKey = keys.key('stats', 'counts');
-  const offendersKey = keys.key('stats', 'offenders');
+  const { countsKey, offendersKey } = statsKeys(keys);
   let counts = new Map<string, number>();
   let offenders = new Map<string, number>();
   const failures = { failedOpen: 0, failedClosed: 0 };

@@ -2,7 +2,6 @@
 // path), the stats stay bounded and behind a token, a never-refilling bucket still expires, and while a
 // private Redis stalls or is gone every route answers within 1 s (the outage drill).
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
@@ -11,10 +10,10 @@ import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { listen } from '../../../shared/http';
 import { keyBuilder } from '../../../shared/keys';
-import { createServingRedis, whenRedisReady } from '../../../shared/redis-client';
+import { createServingRedis, whenRedisReady, type RedisClient } from '../../../shared/redis-client';
 import { serveLimited } from '../serve';
 import { createTokenBucket } from '../src/bucket';
-import { createLimitStats } from '../src/stats';
+import { createLimitStats, statsKeys } from '../src/stats';
 import { expectStatus, manualClock, serve, TEST_ADMIN_TOKEN } from './helpers';
 
 let ctx: LabContext;
@@ -78,7 +77,7 @@ describe('the stats are bounded and need the admin token', () => {
         expect([404, 429]).toContain(res.status);
       }
       expectStatus(await app.get('/limits/stats', auth), 200); // flushes
-      const fields = await ctx.redis.hkeys(keys.key('stats', 'counts'));
+      const fields = await ctx.redis.hkeys(statsKeys(keys).countsKey);
       expect(fields.length, fields.join(' | ')).toBeLessThanOrEqual(6);
     } finally {
       await app.close();
@@ -96,13 +95,13 @@ describe('the stats are bounded and need the admin token', () => {
         await app.get('/api/hello', { 'x-user-id': `u${i}` });
       }
       await app.get('/limits/stats', auth);
-      expect(await ctx.redis.zcard(keys.key('stats', 'offenders'))).toBeLessThanOrEqual(1000);
+      expect(await ctx.redis.zcard(statsKeys(keys).offendersKey)).toBeLessThanOrEqual(1000);
       // The bound itself, made small: 20 offenders recorded, 5 kept.
       for (let i = 0; i < 20; i++) {
         stats.record({ allowed: false, now: 0, results: [{ policy: { name: 'p' } as never, subject: `s${i}`, remaining: 0, limiting: true }] }, 'GET /api/hello');
       }
       await stats.flush();
-      expect(await ctx.redis.zcard(keys.key('stats', 'offenders'))).toBe(5);
+      expect(await ctx.redis.zcard(statsKeys(keys).offendersKey)).toBe(5);
     } finally {
       await stats.close();
       await app.close();
@@ -133,7 +132,7 @@ describe('a bucket that never refills', () => {
 
 describe('a private Redis that stalls or goes away', () => {
   let server: ManagedRedis;
-  let redis: Redis;
+  let redis: RedisClient;
   beforeAll(async () => {
     server = await startRedisServer();
     redis = createServingRedis(server.url);

@@ -1,9 +1,9 @@
 // Test helpers: an app on an ephemeral port with an injected clock, and a fetch that returns the body.
-import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { listen, type Listening } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
 import { createLimitedApp, type LimitedAppOptions } from '../src/app';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface Clock {
   now: () => number;
@@ -25,7 +25,7 @@ export interface Served {
 /** The admin token the test apps accept on /limits/stats (`authorization: Bearer …`). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-5.3.1';
 
-export async function serve(redis: Redis, keys: KeyBuilder, opts: Partial<LimitedAppOptions> = {}): Promise<Served> {
+export async function serve(redis: RedisClient, keys: KeyBuilder, opts: Partial<LimitedAppOptions> = {}): Promise<Served> {
   const limited = createLimitedApp({ redis, keys, adminToken: TEST_ADMIN_TOKEN, ...opts });
   const server: Listening = await listen(limited.app);
   return {

@@ -1,7 +1,6 @@
 // The HTTP service: register, login, refresh, logout, logout-all, revoke one token, a protected
 // route, the user's sessions and /sessions/stats.
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -14,9 +13,10 @@ import { startCleanup, type CleanupOptions } from './cleanup';
 import { storeDeps, type SessionConfig } from './store';
 import { createTokenService, type TokenServiceOptions } from './tokens';
 import { migrateUsers } from './users';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface SessionAppOptions {
-  redis: Redis;
+  redis: RedisClient;
   pg: pg.Pool;
   keys: KeyBuilder;
   /** Shared by every instance: a token signed by one must verify on all. */

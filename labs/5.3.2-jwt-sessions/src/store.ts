@@ -3,9 +3,9 @@
 // and tombstones share a slot: every script and MULTI touches one user's keys only. The global stats
 // hash (no tag, any slot) is never in the same script or MULTI: each script reports what it did and
 // the wrappers below count it with a separate HINCRBY call (test/cluster.test.ts proves it on a cluster).
-import type { Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface SessionConfig {
   /** Sliding expiry: a session dies this long after its last use (ms). */
@@ -69,7 +69,7 @@ export interface Scripts {
 }
 
 export interface StoreDeps {
-  redis: Redis;
+  redis: RedisClient;
   k: SessionKeys;
   config: SessionConfig;
   scripts: Scripts;
@@ -82,7 +82,7 @@ export interface StoreDeps {
 
 const file = (name: string) => new URL(`./${name}.lua`, import.meta.url);
 
-export function storeDeps(redis: Redis, keys: KeyBuilder, config: Partial<SessionConfig> = {}): StoreDeps {
+export function storeDeps(redis: RedisClient, keys: KeyBuilder, config: Partial<SessionConfig> = {}): StoreDeps {
   const k = sessionKeys(keys);
   const count: StoreDeps['count'] = async (fields) => {
     const entries = Object.entries(fields).filter(([, n]) => n);

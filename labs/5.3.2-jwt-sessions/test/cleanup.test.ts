@@ -34,13 +34,14 @@ async function seedSession(d: StoreDeps, userId: string, ttlMs: number): Promise
   const sid = randomUUID();
   const now = d.config.now();
   const key = d.k.session(userId, sid);
+  // The user's keys in one MULTI (one {user} slot), the global stats apart, as the store does.
   await d.redis
     .multi()
     .hset(key, { userId, createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000, refreshJti: 'r' })
     .pexpire(key, ttlMs)
     .zadd(d.k.index(userId), now + ttlMs, sid)
-    .hincrby(d.k.stats, 'active', 1)
     .exec();
+  await d.redis.hincrby(d.k.stats, 'active', 1);
   return sid;
 }
 

@@ -1,11 +1,14 @@
 // Cluster safety (issue 13): every script and MULTI touches one user's keys only ({user} hash tag);
 // the global stats hash is updated in its own call. On a three-master cluster, with users whose keys
 // live on different masters, the whole session life cycle runs without CROSSSLOT.
-import type { Cluster, Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type LocalCluster } from '../../../harness/cluster';
+import { waitFor } from '../../../harness/ports';
 import { keyBuilder } from '../../../shared/keys';
-import { pruneSession, readStats } from '../src/cleanup';
+import { mastersOf } from '../../../shared/redis-scan';
+import { detectCleanupMode, pruneSession, readStats, startCleanup } from '../src/cleanup';
 import { revokeAllSessions, revokeSession, revokeToken } from '../src/revocation';
 import { rotateRefresh } from '../src/rotation';
 import { createSession, validateSession } from '../src/sessions';
@@ -22,8 +25,8 @@ afterAll(() => cluster?.dispose());
 describe('exercises 1–3 on Redis Cluster', () => {
   it('create, validate, rotate, revoke and prune for users on different masters; stats add up', async () => {
     let t = 1_000_000;
-    // The store is written for one Redis; a Cluster answers the same commands it uses here.
-    const d = storeDeps(client as unknown as Redis, keyBuilder({ lab: '5.3.2' }), { idleTtlMs: 60_000, absoluteTtlMs: 120_000, now: () => t });
+    // The store takes either topology (RedisClient); a Cluster answers the same commands it uses here.
+    const d = storeDeps(client, keyBuilder({ lab: '5.3.2' }), { idleTtlMs: 60_000, absoluteTtlMs: 120_000, now: () => t });
     const users = ['ada', 'bob', 'cy', 'dee', 'eve', 'fay'];
     // Which master owns each user's slot (from CLUSTER SLOTS: [first, last, [host, port], …] per range).
     const ranges = (await client.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
@@ -64,5 +67,37 @@ describe('exercises 1–3 on Redis Cluster', () => {
       expirations: 2 * n,
       reuseDetected: n,
     });
+  });
+});
+
+describe('expired-key events on Redis Cluster: each node publishes its own keys\' expiries', () => {
+  it('with events on every master, the listener hears users on every master and prunes their indexes', async () => {
+    const d = storeDeps(client, keyBuilder({ lab: 'notify' }));
+    // Off on one master is enough to make the events unreliable: detection asks every master.
+    const [first, ...rest] = mastersOf(client);
+    await first!.config('SET', 'notify-keyspace-events', 'Ex');
+    expect(await detectCleanupMode(client)).toBe('sweep');
+    for (const node of rest) await node.config('SET', 'notify-keyspace-events', 'Ex');
+    expect(await detectCleanupMode(client)).toBe('notifications');
+
+    const cleanup = await startCleanup(d, { sweepEveryMs: 3_600_000 }); // only the events can prune
+    try {
+      expect(cleanup.mode).toBe('notifications');
+      const users = ['ada', 'bob', 'cy', 'dee', 'eve', 'fay'];
+      const nodes = new Set<number>();
+      for (const u of users) nodes.add((await cluster.masterOf(d.k.index(u))).port);
+      expect(nodes.size).toBe(3); // these users' keys live on all three masters
+      for (const u of users) {
+        const sid = randomUUID();
+        const now = d.config.now();
+        await client.multi().hset(d.k.session(u, sid), { userId: u }).pexpire(d.k.session(u, sid), 50).zadd(d.k.index(u), now + 50, sid).exec();
+      }
+      await waitFor(async () => (await Promise.all(users.map((u) => client.zcard(d.k.index(u))))).every((n) => n === 0), {
+        what: 'every master\'s expiry event to prune its user\'s index',
+      });
+      expect((await readStats(d)).expirations).toBe(users.length);
+    } finally {
+      await cleanup.stop();
+    }
   });
 });

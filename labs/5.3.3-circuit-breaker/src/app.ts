@@ -3,7 +3,6 @@
 // The address checkout calls comes from configuration only (never from the request), breakers exist
 // only for the configured names, and every route that changes behaviour needs the admin key.
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { KeyBuilder } from '../../../shared/keys';
 import { createApp, finishApp, listen, type Listening } from '../../../shared/http';
@@ -11,10 +10,11 @@ import { adminRouter, type ApiKeys } from './admin';
 import type { BreakerOptions } from './breaker';
 import { callDownstream, createDownstream, type Downstream } from './downstream';
 import { BreakerRegistry } from './registry';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface GatewayOptions {
-  redis: Redis;
-  subscriber?: Redis;
+  redis: RedisClient;
+  subscriber?: RedisClient;
   keys: KeyBuilder;
   log?: Logger;
   apiKeys: ApiKeys;

@@ -3,12 +3,12 @@
 // to in-process counters while Redis is down, admin operations, and alerting.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
-import { RedisUnavailableError, servingRedisOptions } from '../../../shared/redis-client';
+import { RedisUnavailableError, servingRedisOptions, type RedisClient } from '../../../shared/redis-client';
 import { logTransition, postWebhook } from './alerts';
 import { LocalBreaker, type LocalTransition } from './local-breaker';
 import { CLOSED, type Admission, type BreakerRules, type BreakerState, type BreakerView, type Decision, type Forced, type Transition } from './types';
@@ -24,10 +24,10 @@ export interface BreakerOptions extends Partial<BreakerRules> {
   /** The downstream this breaker guards, e.g. `payments`; every process using the name shares one state. */
   name: string;
   /** Commands (use breakerRedisOptions). */
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyBuilder;
   /** A second connection for pub/sub; without it the instance learns changes only by reading Redis. */
-  subscriber?: Redis;
+  subscriber?: RedisClient;
   /** This process's clock (ms): the local view's freshness, and the in-process twin. Default Date.now. */
   now?: () => number;
   /**
@@ -105,8 +105,8 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   readonly name: string;
   readonly id: string;
   readonly rules: BreakerRules;
-  protected readonly redis: Redis;
-  protected readonly subscriber?: Redis;
+  protected readonly redis: RedisClient;
+  protected readonly subscriber?: RedisClient;
   protected readonly now: () => number;
   protected readonly localViewTtlMs: number;
   protected readonly log?: Logger;
@@ -157,7 +157,7 @@ export abstract class CircuitBreakerBase extends EventEmitter {
   /** Exercise 2: may this call go through? The local view when fresh, else the admit op. */
   protected abstract admitShared(): Promise<Admission>;
   /** Exercise 3: subscribe to the breaker's channel and apply transitions other instances make. */
-  protected abstract startSync(subscriber: Redis): Promise<void>;
+  protected abstract startSync(subscriber: RedisClient): Promise<void>;
   /** Exercise 4: Redis is back after an outage: push what was learned locally, then adopt Redis. */
   protected abstract resync(local: LocalBreaker): Promise<void>;
 
@@ -181,7 +181,9 @@ export abstract class CircuitBreakerBase extends EventEmitter {
    * the offset's error, at most half a round trip). '' when unknown (no reply yet, caller clock, no timeout).
    */
   private deadline(): number | '' {
-    const timeout = this.redis.options?.commandTimeout;
+    // A Cluster keeps its per-node options (the command timeout) under redisOptions.
+    const o = this.redis.options as { commandTimeout?: number; redisOptions?: { commandTimeout?: number } } | undefined;
+    const timeout = o?.commandTimeout ?? o?.redisOptions?.commandTimeout;
     if (this.scriptClock !== 'redis' || !timeout || this.redisOffsetMs === undefined) return '';
     return Math.round(Date.now() + this.redisOffsetMs + timeout + 100);
   }
@@ -444,13 +446,15 @@ function windowCounts(fields: Record<string, string>, bucket: number, buckets: n
 }
 
 /** ioredis refused or lost the command (server down, offline queue disabled, command timeout). */
-function isConnectionFailure(err: unknown, redis: Redis): boolean {
+function isConnectionFailure(err: unknown, redis: RedisClient): boolean {
   if (err instanceof AppError) return false;
   const msg = (err as Error)?.message ?? '';
-  return redis.status !== 'ready' || /timed out|Connection is closed|isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE/i.test(msg);
+  // "max retries per request": a command queued while Redis was away (a subscriber's SUBSCRIBE) that
+  // outlived its retries: the outage, not a bug.
+  return redis.status !== 'ready' || /timed out|Connection is closed|isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|max retries per request/i.test(msg);
 }
 
-function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

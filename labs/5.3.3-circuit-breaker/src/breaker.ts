@@ -3,10 +3,10 @@
 // transition in one script; admit calls (locally while the view is fresh, atomically in Lua when it is
 // not, and always for half-open probes); hear other processes' transitions over pub/sub; and after a
 // Redis outage, push what was learned locally and take Redis's state again.
-import type { Redis } from 'ioredis';
 import { broadcastView, CircuitBreakerBase, type Broadcast, type BreakerOptions } from './breaker-base';
 import type { LocalBreaker } from './local-breaker';
 import { refuses, type Admission } from './types';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export type { BreakerOptions, BreakerStatus, Fallback, FallbackReason } from './breaker-base';
 export { BreakerOpenError, breakerRedisOptions, CallTimeoutError } from './breaker-base';
@@ -35,7 +35,7 @@ export class RedisCircuitBreaker extends CircuitBreakerBase {
     return { decision: reply.decision || 'reject', version: reply.view.version };
   }
 
-  protected async startSync(subscriber: Redis): Promise<void> {
+  protected async startSync(subscriber: RedisClient): Promise<void> {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.keyNames.channel) return;
       const b = JSON.parse(message) as Broadcast;

@@ -1,8 +1,7 @@
 // A caller for the race runner: each worker process opens its own Redis connection and builds its own
 // breaker instance (same name, same keys); every actor asks once whether it may call the downstream.
 // The clock is fixed just past the cool-down, so all of them race for the half-open probe slots.
-import type { Redis } from 'ioredis';
-import { createServingRedis } from '../../../shared/redis-client';
+import { createServingRedis, type RedisClient } from '../../../shared/redis-client';
 import { defineRaceActor } from '../../../harness/race';
 import { keyBuilder } from '../../../shared/keys';
 import { breakerRedisOptions, RedisCircuitBreaker, type Admission } from './breaker';
@@ -18,7 +17,7 @@ export interface ProbeArgs {
 }
 
 interface State {
-  redis: Redis;
+  redis: RedisClient;
   breaker: RedisCircuitBreaker;
 }
 

@@ -2,11 +2,11 @@
 // (breaker.lua beside this file: finish its admit and record ops), its caller this.run(op, text, num), the local view, call(), fallbacks,
 // the switch to in-process counters and alerting are in src/breaker-base.ts.
 // Grade your progress with: npm run grade 5.3.3 -- --impl starter
-import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
 import { CircuitBreakerBase, type BreakerOptions } from '../src/breaker-base';
 import type { LocalBreaker } from '../src/local-breaker';
 import type { Admission } from '../src/types';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export type { BreakerOptions, BreakerStatus, Fallback, FallbackReason } from '../src/breaker-base';
 export { BreakerOpenError, breakerRedisOptions, CallTimeoutError } from '../src/breaker-base';
@@ -35,7 +35,7 @@ export class RedisCircuitBreaker extends CircuitBreakerBase {
    * your own (b.by === this.id); if this.adopt(broadcastView(b)) then this.announce(b.from, view,
    * 'peer', b.by). Then subscribe to the channel.
    */
-  protected async startSync(_subscriber: Redis): Promise<void> {
+  protected async startSync(_subscriber: RedisClient): Promise<void> {
     throw new NotImplementedError('exercise 3: startSync — apply other instances\' transitions from pub/sub');
   }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
+import { whenRedisReady } from '../../../shared/redis-client';
 import { listen, type Listening } from '../../../shared/http';
 import { createGateway, type Gateway } from '../src/app';
 import { breakerRedisOptions, createBreaker, type Transition } from '../src/breaker';
@@ -159,7 +160,11 @@ describe('alerting: log line, event and webhook for every transition', () => {
   });
 
   it('an unreachable webhook is logged, never thrown', async () => {
-    const b = await createBreaker({ name: 'alerts2', redis: ctx.newRedis(breakerRedisOptions), keys: ctx.keys, webhookUrl: 'http://127.0.0.1:1/hook' });
+    // Connected first: a breaker starts without Redis after 2 s, and a cluster client (slot discovery
+    // over every node) can take longer than that on a loaded machine; forceOpen needs Redis.
+    const conn = ctx.newRedis(breakerRedisOptions);
+    await whenRedisReady(conn, 10_000);
+    const b = await createBreaker({ name: 'alerts2', redis: conn, keys: ctx.keys, webhookUrl: 'http://127.0.0.1:1/hook' });
     const result = new Promise<{ ok: boolean }>((resolve) => b.once('webhook', resolve));
     await b.forceOpen();
     expect((await result).ok).toBe(false);

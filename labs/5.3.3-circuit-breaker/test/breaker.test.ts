@@ -6,6 +6,7 @@ import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { runRace } from '../../../harness/race';
 import { keyBuilder } from '../../../shared/keys';
+import { whenRedisReady } from '../../../shared/redis-client';
 import { BreakerOpenError, breakerRedisOptions, createBreaker, type BreakerOptions, type RedisCircuitBreaker, type Transition } from '../src/breaker';
 import { lastGood } from '../src/fallback';
 import type { ProbeArgs } from '../src/probe-actor';
@@ -23,8 +24,13 @@ afterAll(() => ctx.dispose());
 function scenario(rules: Partial<BreakerOptions> = {}) {
   const name = `svc${++n}`;
   const clock = { t: T0 };
-  const make = (extra: Partial<BreakerOptions> = {}) =>
-    createBreaker({ name, redis: ctx.newRedis(breakerRedisOptions), keys: ctx.keys, now: () => clock.t, minVolume: 10, failureThreshold: 0.5, coolDownMs: 5_000, halfOpenProbes: 3, ...rules, ...extra });
+  // Connected before the breaker starts: it starts on its own after 2 s without Redis, and a cluster
+  // client (slot discovery over every node) can take longer than that on a loaded machine.
+  const make = async (extra: Partial<BreakerOptions> = {}) => {
+    const redis = ctx.newRedis(breakerRedisOptions);
+    await whenRedisReady(redis, 10_000);
+    return createBreaker({ name, redis, keys: ctx.keys, now: () => clock.t, minVolume: 10, failureThreshold: 0.5, coolDownMs: 5_000, halfOpenProbes: 3, ...rules, ...extra });
+  };
   return { name, clock, make };
 }
 
@@ -141,7 +147,7 @@ describe('exercise 2: admit calls — local view, cool-down, exactly N half-open
     expect(result.violations[0]).toBeUndefined(); // names the first broken rule (or the actor's error)
     expect(result.violations).toEqual([]);
     expect((await b.status()).state).toBe('half-open');
-  });
+  }, 90_000); // three worker processes each load the lab first: seconds apiece on a busy machine
 
   it('closes after N successful probes; one failed probe reopens it', async () => {
     const s = scenario();

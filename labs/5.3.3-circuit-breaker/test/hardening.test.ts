@@ -5,7 +5,6 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import { pino } from 'pino';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { describeDrill, runOutageDrill } from '../../../harness/drill';
@@ -13,7 +12,7 @@ import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { listen, type Listening } from '../../../shared/http';
 import { keyBuilder } from '../../../shared/keys';
-import { createServingRedis, whenRedisReady } from '../../../shared/redis-client';
+import { createServingRedis, whenRedisReady, type RedisClient } from '../../../shared/redis-client';
 import { serve } from '../serve';
 import { createGateway, type Gateway } from '../src/app';
 import { breakerRedisOptions, createBreaker } from '../src/breaker';
@@ -32,7 +31,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function gatewayOn(redis: Redis, subscriber: Redis | undefined, keys = ctx.keys.forLab(`gw${cleanups.length}`)): Promise<{ gw: Gateway; http: Listening }> {
+async function gatewayOn(redis: RedisClient, subscriber: RedisClient | undefined, keys = ctx.keys.forLab(`gw${cleanups.length}`)): Promise<{ gw: Gateway; http: Listening }> {
   const gw = createGateway({ redis, subscriber, keys, apiKeys: KEYS, breaker: { minVolume: 1000 } });
   const http = await listen(gw.app);
   cleanups.push(() => gw.close(), () => http.close());

@@ -1,10 +1,10 @@
 // Everything around the lock's three Redis operations: key names, loading the scripts, retry with
 // jitter, leases, withLock. The operations themselves (the lesson) are in lock.ts.
 import { randomBytes } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
 import { LockLostError, LockNotAcquiredError, NotOwnerError } from './errors';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface AcquireOptions {
   /** How long the lease lasts if never released or extended (ms). */
@@ -41,7 +41,7 @@ export abstract class LockBase {
   private readonly defaults: Required<AcquireOptions>;
 
   constructor(
-    protected readonly redis: Redis | Cluster,
+    protected readonly redis: RedisClient,
     private readonly keys: KeyBuilder,
     defaults: AcquireOptions = {},
   ) {

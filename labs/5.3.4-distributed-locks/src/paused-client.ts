@@ -2,13 +2,13 @@
 // swapped-out VM) longer than its lease. The lock expires; B takes it, assigns the seat and leaves.
 // A wakes up still believing it holds the lock and writes. Without fencing, A's stale write silently
 // overwrites B's; with fencing, the database refuses A's older token.
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { waitFor } from '../../../harness/ports';
 import type { KeyBuilder } from '../../../shared/keys';
 import { createEvent } from './events-db';
 import { NotOwnerError } from './errors';
 import { RedisLock } from './lock';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export interface PausedClientResult {
   fencing: boolean;
@@ -27,7 +27,7 @@ async function assignSeat(pg: pg.Pool, eventId: number, holder: string, fence: n
   return ((await pg.query(sql, [eventId, 1, holder, fence])).rowCount ?? 0) === 1;
 }
 
-export async function pausedClient(deps: { redis: Redis; pg: pg.Pool; keys: KeyBuilder }, fencing: boolean): Promise<PausedClientResult> {
+export async function pausedClient(deps: { redis: RedisClient; pg: pg.Pool; keys: KeyBuilder }, fencing: boolean): Promise<PausedClientResult> {
   const eventId = await createEvent(deps.pg, 'paused client', 1);
   await deps.pg.query('INSERT INTO seat_holders (event_id, seat) VALUES ($1, 1)', [eventId]);
   const locks = new RedisLock(deps.redis, deps.keys);

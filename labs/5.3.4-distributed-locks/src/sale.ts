@@ -13,6 +13,8 @@ export interface SaleOptions {
   /** Worker processes (0 = all buyers as async tasks in this process). */
   processes?: number;
   thinkMs?: number;
+  /** How long a buyer waits for the lock before giving up (default: the lock's 10 s). */
+  lockTimeoutMs?: number;
 }
 
 export interface SaleResult {
@@ -50,6 +52,7 @@ export async function runSale(ctx: LabContext, opts: SaleOptions): Promise<SaleR
     strategy: opts.strategy,
     eventId,
     thinkMs,
+    lockTimeoutMs: opts.lockTimeoutMs,
   };
   const race = await runRace<BuyerArgs, BuyResult>({
     module: new URL('./buyer-actor.ts', import.meta.url),

@@ -12,7 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.dispose());
 
-const sale = (strategy: StrategyName) => runSale(ctx, { strategy, seats: 40, buyers: 500, processes: 4, thinkMs: 1 });
+// A sale spawns 4 worker processes that each load the lab: on a busy machine that alone takes seconds.
+const SALE_TIMEOUT_MS = 120_000;
+// Buyers wait up to 60 s for the lock: with the default 10 s, a starved machine made some give up
+// while seats were left, and the sale looked undersold.
+const sale = (strategy: StrategyName) => runSale(ctx, { strategy, seats: 40, buyers: 500, processes: 4, thinkMs: 1, lockTimeoutMs: 60_000 });
 
 describe('the broken baseline', () => {
   it('without a lock, 500 buyers in 4 processes oversell 40 seats', async () => {
@@ -20,7 +24,7 @@ describe('the broken baseline', () => {
     expect(r.errors).toEqual([]);
     expect(r.oversold).toBeGreaterThan(0);
     expect(r.violations.join()).toMatch(/oversold/);
-  });
+  }, SALE_TIMEOUT_MS);
 });
 
 describe('exercise 5: every Redis-locked strategy sells exactly the seats', () => {
@@ -32,7 +36,7 @@ describe('exercise 5: every Redis-locked strategy sells exactly the seats', () =
       expect(r.violations).toEqual([]);
       expect(r.sold).toBe(40);
       expect(r.refused).toBe(460);
-    });
+    }, SALE_TIMEOUT_MS);
   }
 });
 
@@ -44,6 +48,6 @@ describe('coordination without a Redis lock', () => {
       expect(r.errors).toEqual([]);
       expect(r.violations).toEqual([]);
       expect(r.sold).toBe(40);
-    });
+    }, SALE_TIMEOUT_MS);
   }
 });

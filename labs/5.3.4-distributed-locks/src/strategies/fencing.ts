@@ -4,10 +4,10 @@ import { sellIfAvailableFenced } from '../events-db';
 import { LockNotAcquiredError } from '../errors';
 import { RedisLock } from '../lock';
 import { soldOut } from './sold-out';
-import type { BookingStrategy, StrategyDeps } from './types';
+import { lockOptions, type BookingStrategy, type StrategyDeps } from './types';
 
 export function fencing(deps: StrategyDeps): BookingStrategy {
-  const locks = new RedisLock(deps.redis, deps.keys);
+  const locks = new RedisLock(deps.redis, deps.keys, lockOptions(deps));
   return {
     name: 'fencing',
     description: 'Redis lock + INCR fencing token checked by the UPDATE',

@@ -3,10 +3,10 @@ import { sellIfAvailable } from '../events-db';
 import { LockNotAcquiredError } from '../errors';
 import { RedisLock } from '../lock';
 import { soldOut } from './sold-out';
-import type { BookingStrategy, StrategyDeps } from './types';
+import { lockOptions, type BookingStrategy, type StrategyDeps } from './types';
 
 export function redisLock(deps: StrategyDeps): BookingStrategy {
-  const locks = new RedisLock(deps.redis, deps.keys);
+  const locks = new RedisLock(deps.redis, deps.keys, lockOptions(deps));
   return {
     name: 'redis-lock',
     description: 'SET lock token NX PX 5000; token-checked release (Lua)',

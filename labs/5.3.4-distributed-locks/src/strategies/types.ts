@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { KeyBuilder } from '../../../../shared/keys';
+import type { RedisClient } from '../../../../shared/redis-client';
 
 export type Outcome = 'sold' | 'sold-out' | 'gave-up' | 'fenced';
 
@@ -21,13 +21,20 @@ export interface BookingStrategy {
 }
 
 export interface StrategyDeps {
-  redis: Redis;
+  redis: RedisClient;
   pg: pg.Pool;
   keys: KeyBuilder;
   /** The "payment" time inside the critical section, ms. */
   thinkMs: number;
   /** A fresh Redis connection (WATCH state is per connection). */
-  newRedis(): Redis;
+  newRedis(): RedisClient;
+  /** How long a buyer waits for the lock before giving up (default: the lock's 10 s). */
+  lockTimeoutMs?: number;
+}
+
+/** The lock's defaults a strategy's deps override (only those given). */
+export function lockOptions(deps: StrategyDeps): { timeoutMs?: number } {
+  return deps.lockTimeoutMs ? { timeoutMs: deps.lockTimeoutMs } : {};
 }
 
 export const STRATEGY_NAMES = ['no-lock', 'redis-lock', 'watchdog', 'fencing', 'for-update', 'watch-multi'] as const;

@@ -3,17 +3,17 @@
 // conflicts cost retries instead. WATCH state belongs to a connection, hence a small pool of them.
 // The seat count and the booking must not diverge: the booking's INSERT runs in a transaction before
 // the EXEC and commits after it, and a COMMIT that fails after the EXEC gives the seat back.
-import type { Redis } from 'ioredis';
 import { thinkTime } from '../events-db';
 import type { BookingStrategy, StrategyDeps } from './types';
+import type { RedisClient } from '../../../../shared/redis-client';
 
 const POOL_SIZE = 8;
 
 export function watchMulti(deps: StrategyDeps): BookingStrategy {
-  const idle: Redis[] = Array.from({ length: POOL_SIZE }, () => deps.newRedis());
-  const waiting: Array<(r: Redis) => void> = [];
-  const borrow = () => new Promise<Redis>((resolve) => (idle.length ? resolve(idle.pop()!) : waiting.push(resolve)));
-  const giveBack = (r: Redis) => (waiting.length ? waiting.shift()!(r) : idle.push(r));
+  const idle: RedisClient[] = Array.from({ length: POOL_SIZE }, () => deps.newRedis());
+  const waiting: Array<(r: RedisClient) => void> = [];
+  const borrow = () => new Promise<RedisClient>((resolve) => (idle.length ? resolve(idle.pop()!) : waiting.push(resolve)));
+  const giveBack = (r: RedisClient) => (waiting.length ? waiting.shift()!(r) : idle.push(r));
   const inventory = (eventId: number) => deps.keys.tagged('inventory', eventId);
 
   return {

@@ -6,10 +6,10 @@ import { LockNotAcquiredError } from '../errors';
 import { RedisLock } from '../lock';
 import { withWatchdog } from '../watchdog';
 import { soldOut } from './sold-out';
-import type { BookingStrategy, StrategyDeps } from './types';
+import { lockOptions, type BookingStrategy, type StrategyDeps } from './types';
 
 export function watchdogLock(deps: StrategyDeps): BookingStrategy {
-  const locks = new RedisLock(deps.redis, deps.keys);
+  const locks = new RedisLock(deps.redis, deps.keys, lockOptions(deps));
   const ttlMs = Math.max(2_000, deps.thinkMs * 20);
   return {
     name: 'watchdog',
