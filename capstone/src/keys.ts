@@ -1,5 +1,6 @@
 // Every Redis key the capstone's cache and boards use, from the context's key builder. A book's cache
-// entries share the book's {hash tag}, so on a cluster one book's invalidation touches one slot.
+// entries share the book's {hash tag}, so on a cluster one book's invalidation touches one slot. The
+// boards share one {boards} tag: a rebuild swaps them all in one MULTI (RENAME needs one slot too).
 import type { KeyBuilder } from '../../shared/keys';
 
 export interface CacheKeys {
@@ -26,9 +27,9 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     bookGeneration: (id) => keys.tagged('book', id, 'gen'),
     leaderboard: (name, limit) => keys.key('list', name, limit),
     metadata: (id) => keys.key('metadata', id),
-    topRated: keys.tagged('board', 'top-rated'),
-    topRatedVersions: keys.tagged('board', 'top-rated', 'versions'),
-    reviewedWeek: (week) => keys.key('board', 'reviewed-week', week),
-    topReviewers: keys.key('board', 'top-reviewers'),
+    topRated: keys.tagged('board', 'boards', 'top-rated'),
+    topRatedVersions: keys.tagged('board', 'boards', 'top-rated', 'versions'),
+    reviewedWeek: (week) => keys.tagged('board', 'boards', 'reviewed-week', week),
+    topReviewers: keys.tagged('board', 'boards', 'top-reviewers'),
   };
 }

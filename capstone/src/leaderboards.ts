@@ -2,7 +2,7 @@
 // written with a version guard (board-set.lua) so concurrent writes end on the newest summary.
 // Most reviewed this week: ZINCRBY on the current week's set, which expires two weeks later.
 // `rebuild` recomputes both from Postgres and reports how far Redis had drifted.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import { luaCommand, type LuaCommand } from '../../shared/lua';
 import type { Db, WriteResult } from './db';
 import type { CacheKeys } from './keys';
@@ -25,7 +25,7 @@ const WEEK_KEY_TTL_SEC = 14 * 86_400;
 export class Leaderboards {
   private readonly setScore: LuaCommand<number>;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: CacheKeys,
     private readonly now: () => number = Date.now,
     readonly rules: RankingRules = DEFAULT_RANKING,
