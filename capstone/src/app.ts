@@ -2,7 +2,7 @@
 // responses say Cache-Control: private, no-store and never touch the shared cache. Writes need a
 // session and pay the stricter write limit.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { createApp, finishApp, valid, validate } from '../../shared/http';
 import type { KeyBuilder } from '../../shared/keys';
@@ -17,7 +17,7 @@ import { identifyUser, requireUser } from './sessions';
 
 export interface AppOptions {
   service: BookService;
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyBuilder;
   /** Rate-limit policies; false = none (the bench measures caching, not limiting). */
   limits?: PolicyInput[] | false;

@@ -1,6 +1,6 @@
 // The circuit breaker comes from lab 5.3.3 (state in Redis, shared by every process; an in-process
 // twin while Redis is away). This file is the capstone's only import point for it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type { Logger } from 'pino';
 import type { KeyBuilder } from '../../shared/keys';
 import { createBreaker, type RedisCircuitBreaker } from '../../labs/5.3.3-circuit-breaker/src/breaker';
@@ -16,7 +16,7 @@ export interface MetadataBreakerOptions {
   coolDownMs?: number;
 }
 
-export function createMetadataBreaker(redis: Redis, keys: KeyBuilder, opts: MetadataBreakerOptions = {}): Promise<Breaker> {
+export function createMetadataBreaker(redis: RedisClient, keys: KeyBuilder, opts: MetadataBreakerOptions = {}): Promise<Breaker> {
   return createBreaker({
     name: 'metadata',
     redis,

@@ -3,7 +3,7 @@
 // entry within grace is served at once while one background load refreshes it. When Redis does not
 // answer, the read goes to Postgres (X-Cache: BYPASS) — the cache is an optimisation, never a
 // dependency.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { luaCommand, type LuaCommand } from '../../shared/lua';
@@ -24,7 +24,7 @@ export const SKIP_AFTER_ERROR_MS = 1_000;
 export const MAX_PAGES_PER_INDEX = 100;
 
 export interface CacheOptions {
-  redis: Redis;
+  redis: RedisClient;
   now?: () => number;
   log?: Logger;
   /** false = the bench's "no cache" mode: every read loads. */
@@ -41,7 +41,7 @@ export interface ReadOptions {
 
 export class ReadThroughCache {
   readonly enabled: boolean;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly now: () => number;
   private readonly l1 = new Map<Resource, LRUCache<string, Envelope>>();
   private readonly inflight = new Map<string, Promise<unknown>>();

@@ -1,6 +1,7 @@
 // Every Redis key the capstone's cache and boards use, from the context's key builder. A book's cache
 // entries share the book's {hash tag} (a user's the user's, an author's the author's), so on a cluster
-// each owner's invalidation touches one slot.
+// each owner's invalidation touches one slot. The boards share one {boards} tag: a rebuild swaps them
+// all in one MULTI (RENAME needs one slot too).
 import type { KeyBuilder } from '../../shared/keys';
 
 export interface CacheKeys {
@@ -49,10 +50,10 @@ export function cacheKeys(keys: KeyBuilder): CacheKeys {
     bookListWindow: (hash, window) => keys.tagged('book-list', listBucket(hash), 'window', window),
     leaderboard: (name, limit) => keys.key('list', name, limit),
     metadata: (id) => keys.key('metadata', id),
-    topRated: keys.tagged('board', 'top-rated'),
-    topRatedVersions: keys.tagged('board', 'top-rated', 'versions'),
-    reviewedWeek: (week) => keys.key('board', 'reviewed-week', week),
-    topReviewers: keys.key('board', 'top-reviewers'),
+    topRated: keys.tagged('board', 'boards', 'top-rated'),
+    topRatedVersions: keys.tagged('board', 'boards', 'top-rated', 'versions'),
+    reviewedWeek: (week) => keys.tagged('board', 'boards', 'reviewed-week', week),
+    topReviewers: keys.tagged('board', 'boards', 'top-reviewers'),
   };
 }
 

@@ -1,6 +1,6 @@
 // What demo, serve and bench share: seed when needed, start the metadata service, build the service
 // and its HTTP app on a context's serving Redis client.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type { LabContext } from '../../harness/context';
 import { progressBar } from '../../harness/progress';
 import { createBookApp, type AppOptions } from './app';
@@ -25,7 +25,7 @@ export async function ensureSeeded(ctx: LabContext, size: SeedSize, force = fals
 
 export async function launch(
   ctx: LabContext,
-  opts: { redis?: Redis; service?: Partial<BookServiceOptions>; app?: Partial<AppOptions>; metadata?: MetadataService } = {},
+  opts: { redis?: RedisClient; service?: Partial<BookServiceOptions>; app?: Partial<AppOptions>; metadata?: MetadataService } = {},
 ): Promise<Launched> {
   const redis = opts.redis ?? ctx.redis;
   const metadata = opts.metadata ?? (await startMetadataService());

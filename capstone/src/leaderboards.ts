@@ -3,7 +3,7 @@
 // Most reviewed this week: ZINCRBY on the current week's set, which expires two weeks later.
 // Top reviewers: ZINCRBY of each vote's effect on the review writer's helpful total.
 // `rebuild` recomputes all three from Postgres and reports how far Redis had drifted.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import { luaCommand, type LuaCommand } from '../../shared/lua';
 import type { Db, WriteResult } from './db';
 import type { CacheKeys } from './keys';
@@ -28,7 +28,7 @@ const WEEK_KEY_TTL_SEC = 14 * 86_400;
 export class Leaderboards {
   private readonly setScore: LuaCommand<number>;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: CacheKeys,
     private readonly now: () => number = Date.now,
     readonly rules: RankingRules = DEFAULT_RANKING,

@@ -1,7 +1,7 @@
 // Rate limits come from lab 5.3.1 (a token bucket in one Lua script, several policies per request,
 // RateLimit headers). This file is the capstone's only import point for it, and holds its policies.
 import type { Request, RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type { Logger } from 'pino';
 import type { KeyBuilder } from '../../shared/keys';
 import { createTokenBucket } from '../../labs/5.3.1-token-bucket/src/bucket';
@@ -29,7 +29,7 @@ function identify(req: Request) {
 }
 
 /** Per-route middleware (mounted inside each route, where req.route is known). Fails open: a Redis outage does not take the API down. */
-export function createRateLimit(redis: Redis, keys: KeyBuilder, policies: PolicyInput[], opts: { now?: () => number; log?: Logger } = {}): RequestHandler {
+export function createRateLimit(redis: RedisClient, keys: KeyBuilder, policies: PolicyInput[], opts: { now?: () => number; log?: Logger } = {}): RequestHandler {
   const limiter = createLimiter(createTokenBucket(redis, { now: opts.now }), keys.forLab('capstone-limits'), parsePolicies(policies));
   return rateLimit({ limiter, identify, failMode: 'open', timeoutMs: 200, log: opts.log });
 }

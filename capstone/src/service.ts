@@ -1,7 +1,7 @@
 // The capstone put together: Postgres (Db), the read-through cache and its policy table, the
 // invalidation triggers, the leaderboards, sessions (5.3.2), rate limits (5.3.1) and the metadata
 // breaker (5.3.3). `createBookService` builds it; app.ts puts HTTP in front of it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type pg from 'pg';
 import type { ScryptParams } from '../../shared/password';
 import type { Logger } from 'pino';
@@ -24,7 +24,7 @@ import { createSessions, type AuthService } from './sessions';
 export interface BookServiceOptions {
   pool: pg.Pool;
   /** A serving client (shared/redis-client.ts): bounded commands, no offline queue. */
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyBuilder;
   log: Logger;
   /** Where the metadata service listens (configuration only). */

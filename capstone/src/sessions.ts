@@ -1,7 +1,7 @@
 // Sessions come from lab 5.3.2 (JWT access tokens checked against a session in Redis: TTL, sliding
 // expiry, revocation, logout everywhere). This file is the capstone's only import point for it.
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type pg from 'pg';
 import { AppError } from '../../shared/errors';
 import type { KeyBuilder } from '../../shared/keys';
@@ -21,7 +21,7 @@ export interface SessionOptions {
   passwordParams?: ScryptParams;
 }
 
-export function createSessions(pool: pg.Pool, redis: Redis, keys: KeyBuilder, opts: SessionOptions = {}): AuthService {
+export function createSessions(pool: pg.Pool, redis: RedisClient, keys: KeyBuilder, opts: SessionOptions = {}): AuthService {
   const tokens = createTokenService({ secret: opts.secret, now: opts.now, issuer: 'capstone' });
   return createAuthService(pool, storeDeps(redis, keys.forLab('capstone-sessions'), { now: opts.now ?? Date.now }), tokens, { passwordParams: opts.passwordParams });
 }

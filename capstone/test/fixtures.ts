@@ -1,6 +1,6 @@
 // One seeded capstone per test file: own Postgres schema and key prefix (createTestContext), a serving
 // Redis client, the metadata service on a free port, the app listening on another.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type pg from 'pg';
 import { createTestContext, type LabContext } from '../../harness/context';
 import { waitFor } from '../../harness/ports';
@@ -31,7 +31,9 @@ export interface Capstone {
 export interface CapstoneOptions {
   size?: SeedSize;
   /** Another Redis (a private server for outage tests) instead of the context's. */
-  redis?: Redis;
+  redis?: RedisClient;
+  /** Build the whole context on this Redis or Redis Cluster URL (a failover drill's private cluster). */
+  redisUrl?: string;
   app?: Partial<AppOptions>;
   service?: Partial<BookServiceOptions>;
   /** The pool the service uses (default the context's); seeding always uses the context's. */
@@ -41,7 +43,7 @@ export interface CapstoneOptions {
 }
 
 export async function startCapstone(opts: CapstoneOptions = {}): Promise<Capstone> {
-  const ctx = await createTestContext('capstone', { serving: true });
+  const ctx = await createTestContext('capstone', { serving: true, ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}) });
   await opts.before?.(ctx);
   const clock = { now: Date.now() };
   const now = () => clock.now;

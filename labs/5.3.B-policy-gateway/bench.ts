@@ -1,18 +1,24 @@
 // `npm run bench 5.3.B`: (1) what limiting + breaking cost: the gateway against the same
 // http-proxy-middleware proxy without limiter and breaker (the yardstick), alternating rounds in one
 // run, same downstream process, same load; (2) hot-reload latency: an admin write on instance A until
-// instance B enforces the new version, p99 over 50 changes.
+// instance B enforces the new version, p99 over 50 changes; (3) Redis Cluster: the decision on a private
+// cluster vs a private single server, and the failover drill of test/failover.test.ts.
 import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import { createTestContext, type LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { runFailoverDrill } from '../../harness/failover-drill';
 import { LatencyRecorder } from '../../harness/latency';
 import { loadUrl, type LoadResult } from '../../harness/load';
 import { rateMetric, ratio } from '../../harness/report';
 import { listen } from '../../shared/http';
 import { demoRoutes } from './src/config';
-import { startDownstreams } from './src/downstream';
+import { startDownstreams, type DownstreamProcess } from './src/downstream';
 import { startInstance } from './src/instance';
-import type { Snapshot } from './src/policy';
+import { Limiter } from './src/limiter';
+import { planFor } from './src/plan';
+import { TierSchema, type Snapshot } from './src/policy';
 import { PolicyStore } from './src/store';
 
 const ADMIN = 'bench-admin-key-0123456789abcdef';
@@ -81,6 +87,27 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     }
     bar2.stop();
     const rl = reload.stats();
+
+    // (3) Redis Cluster: the decision (4 buckets, one EVALSHA) on each topology, then the failover drill.
+    const topology = await clusterVsSingle(ctx, {
+      what: 'one decision (4 buckets, one EVALSHA)',
+      iterations: quick ? 300 : 3_000,
+      setup: async (redis, keys) => {
+        const limiter = new Limiter(redis, keys, { boundMs: 5_000 });
+        const pro = TierSchema.parse({ name: 'pro', limits: ['second', 'minute', 'hour', 'day'].map((window) => ({ window, limit: huge })) });
+        const snap: Snapshot = { version: 1, tiers: new Map([['pro', pro]]), rules: [], keysByHash: new Map(), overrides: new Map(), settings: { shadow: false } };
+        const plans = Array.from({ length: 64 }, (_, i) => {
+          const identity = { id: `key:bench${i}`, tenant: 'bench', tier: 'pro' };
+          return { identity, plan: planFor(snap, identity, 'GET', '/search') };
+        });
+        return async (i) => {
+          const { identity, plan } = plans[Math.abs(i) % plans.length]!; // warm-up calls count down from -1
+          const d = await limiter.decide(identity, plan);
+          if (!d.allowed || d.failure) throw new Error('the bench decision was not an allowed one');
+        };
+      },
+    });
+    const failover = await gatewayFailover(ctx, search!);
     const costShare = 1 - g.requestsPerSec / y.requestsPerSec;
     const p99Added = g.latency.p99 - y.latency.p99;
     return {
@@ -89,16 +116,20 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
         { name: 'gateway (identity, 4 limits in one Lua call, breaker, analytics)', unit: 'ms', p50: g.latency.p50, p99: g.latency.p99, ops: Math.round(g.requestsPerSec) },
         { name: 'hot reload: write on A → enforced on B', unit: 'µs', p50: rl.p50, p90: rl.p90, p99: rl.p99, max: rl.max },
         rateMetric('gateway non-2xx during load', g.non2xx, 'responses'),
+        ...topology.metrics,
+        ...failover,
       ],
       ratios: [
         ratio('limiter_and_breaker_cost (1 − gateway ÷ bare req/s)', costShare, { atMost: 0.15 }),
         ratio('p99_added_ms', p99Added, { atMost: 1 }),
         ratio('hot_reload_p99_ms', rl.p99 / 1000, { atMost: 1000 }),
+        ...topology.ratios,
       ],
       notes: [
         `Load: autocannon from a separate process, 50 connections, ${duration} s per round, ${rounds} alternating rounds per side, best round kept; GET /search through each to one downstream process (a small JSON echo).`,
         'The gateway path per request: X-Request-Id, API key → tier (in memory), the most specific rule, 4 token buckets (pro second/minute/day + the search rule) in one EVALSHA, RateLimit fields, the shared breaker\'s admission (local view while fresh), the proxy, and an analytics event batched every 250 ms. The yardstick: the same proxy library, nothing else.',
         `Hot reload: ${changes} tier changes committed through instance A's store; measured until instance B (same process, its own Redis and Postgres connections) swapped to the snapshot carrying the change (pub/sub push, then a Postgres read of the whole policy set).`,
+        'Cluster rows: one limiter decision (4 buckets of one identity under its hash tag, 64 identities in turn) on a private 3-master cluster (one replica each) vs a private single server, alternating calls; the failover drill (test/failover.test.ts) kills the master holding a fail-closed key\'s bucket while 4 clients keep calling GET /search through a gateway on that cluster: failed requests are its 503 limiter-unavailable answers.',
       ],
     };
   } finally {
@@ -111,4 +142,36 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
 
 async function waitUntil(check: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** The failover drill of test/failover.test.ts, on the bench's private cluster: its rows. */
+async function gatewayFailover(ctx: LabContext, search: DownstreamProcess) {
+  const { cluster } = await benchTopologies(ctx);
+  const fctx = await createTestContext('5.3.B', { redisUrl: cluster.url, serving: true });
+  try {
+    const store = new PolicyStore(fctx.pg);
+    await store.migrate();
+    const drill = { name: 'drill', limits: [{ window: 'day' as const, limit: 1_000, burst: 1_000_000 }], failMode: 'closed' as const, upgradeHint: '' };
+    await store.seedDefaults([{ name: 'anonymous', limits: [{ window: 'day', limit: 1_000 }], failMode: 'closed', upgradeHint: '' }, drill], []);
+    const spec = {
+      redisUrl: cluster.url,
+      postgresUrl: fctx.services.postgres.url,
+      schema: fctx.schema,
+      prefix: fctx.prefix,
+      config: { downstreams: [{ name: search.name, url: search.url }], routes: [{ pattern: '/search', downstream: search.name }], adminKey: ADMIN, logSampleRate: 0 },
+    };
+    const gw = await startInstance(spec, fctx.log.child({}, { level: 'error' }));
+    try {
+      const { id, key } = await gw.gateway.store.createKey('bench', { tenant: 'drill', tier: 'drill' });
+      const identity = { id: `key:${id}`, tenant: 'drill', tier: 'drill', keyId: id };
+      const plan = planFor(gw.gateway.watcher.current, identity, 'GET', '/search');
+      const bucket = new Limiter(fctx.redis, fctx.keys).bucketKey(identity, plan.limits[0]!);
+      const r = await runFailoverDrill({ cluster, key: bucket, request: (signal) => fetch(`${gw.url}/search`, { signal, headers: { 'x-api-key': key } }) });
+      return failoverMetrics(r, "failover of a key's bucket master");
+    } finally {
+      await gw.close();
+    }
+  } finally {
+    await fctx.dispose();
+  }
 }

@@ -3,8 +3,8 @@
 // per-second counts per tier/outcome (the dashboard's rates), and per-minute top consumers and
 // near-limit (≥ 80 %) identities, each trimmed to the top N. Redis down: the batch is dropped and
 // counted, never retried without bound.
-import type { Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export type Outcome = 'allowed' | 'shadow' | 'denied' | 'fail-open' | 'fail-closed' | 'circuit-open' | 'fallback';
 
@@ -37,10 +37,19 @@ export class Analytics {
   readonly local = new Map<number, Map<string, number>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeyBuilder,
     private readonly opts: { streamMaxLen: number; topN: number },
   ) {}
+
+  /**
+   * Every analytics key shares one {hash tag}: a flush is one pipeline over the stream, the aggregates
+   * and the top/near sets, and on a Redis Cluster a pipeline (like a script) must stay on one node.
+   * One slot takes all analytics writes — one pipeline per instance every 250 ms, not per request.
+   */
+  private key(kind: string, ...ids: Array<string | number>): string {
+    return this.keys.tagged(kind, 'analytics', ...ids);
+  }
 
   start(flushMs = 250): void {
     this.timer = setInterval(() => void this.flush(), flushMs);
@@ -64,7 +73,7 @@ export class Analytics {
   }
 
   streamKey(): string {
-    return this.keys.key('decisions');
+    return this.key('decisions');
   }
 
   async flush(): Promise<void> {
@@ -93,20 +102,20 @@ export class Analytics {
       minutes.add(minute);
       seconds.add(second);
       p.xadd(this.streamKey(), 'MAXLEN', '~', this.opts.streamMaxLen, '*', 'at', e.at, 'rid', e.requestId, 'id', e.identity, 'key', e.keyId, 'tier', e.tier, 'rule', e.rule, 'm', e.method, 'p', e.route, 'status', e.status, 'o', e.outcome, 'cost', e.cost);
-      p.hincrby(this.keys.key('agg', minute), `${e.tier}|${e.rule}|${e.method} ${e.route}|${e.status}`, 1);
-      p.hincrby(this.keys.key('rate', second), `${e.tier}|${e.outcome}`, 1);
-      p.zincrby(this.keys.key('top', minute), e.cost, e.identity);
-      if (e.usage >= NEAR_LIMIT) p.zincrby(this.keys.key('near', minute), 1, e.identity);
+      p.hincrby(this.key('agg', minute), `${e.tier}|${e.rule}|${e.method} ${e.route}|${e.status}`, 1);
+      p.hincrby(this.key('rate', second), `${e.tier}|${e.outcome}`, 1);
+      p.zincrby(this.key('top', minute), e.cost, e.identity);
+      if (e.usage >= NEAR_LIMIT) p.zincrby(this.key('near', minute), 1, e.identity);
     }
     for (const m of minutes) {
-      p.expire(this.keys.key('agg', m), 7_200);
+      p.expire(this.key('agg', m), 7_200);
       for (const kind of ['top', 'near']) {
         // Bounded: keep the N largest members of each minute.
-        p.zremrangebyrank(this.keys.key(kind, m), 0, -(this.opts.topN + 1));
-        p.expire(this.keys.key(kind, m), 7_200);
+        p.zremrangebyrank(this.key(kind, m), 0, -(this.opts.topN + 1));
+        p.expire(this.key(kind, m), 7_200);
       }
     }
-    for (const s of seconds) p.expire(this.keys.key('rate', s), 180);
+    for (const s of seconds) p.expire(this.key('rate', s), 180);
     const results = await p.exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];
@@ -117,7 +126,7 @@ export class Analytics {
   /** Per-second counts `tier|outcome` → n for the given seconds, all instances together. */
   async rates(seconds: number[]): Promise<Array<{ second: number; counts: Record<string, number> }>> {
     const p = this.redis.pipeline();
-    for (const s of seconds) p.hgetall(this.keys.key('rate', s));
+    for (const s of seconds) p.hgetall(this.key('rate', s));
     const results = (await p.exec()) ?? [];
     return seconds.map((second, i) => ({ second, counts: numbers((results[i]?.[1] ?? {}) as Record<string, string>) }));
   }
@@ -128,14 +137,14 @@ export class Analytics {
   }
 
   async top(kind: 'top' | 'near', minute: number, n = 10): Promise<Array<{ identity: string; value: number }>> {
-    const flat = await this.redis.zrevrange(this.keys.key(kind, minute), 0, n - 1, 'WITHSCORES');
+    const flat = await this.redis.zrevrange(this.key(kind, minute), 0, n - 1, 'WITHSCORES');
     const out: Array<{ identity: string; value: number }> = [];
     for (let i = 0; i < flat.length; i += 2) out.push({ identity: flat[i]!, value: Number(flat[i + 1]) });
     return out;
   }
 
   async aggregates(minute: number): Promise<Array<{ tier: string; rule: string; route: string; status: number; count: number }>> {
-    const h = await this.redis.hgetall(this.keys.key('agg', minute));
+    const h = await this.redis.hgetall(this.key('agg', minute));
     return Object.entries(h).map(([f, n]) => {
       const [tier = '', rule = '', route = '', status = '0'] = f.split('|');
       return { tier, rule, route, status: Number(status), count: Number(n) };

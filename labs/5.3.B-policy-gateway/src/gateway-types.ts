@@ -1,8 +1,8 @@
 // What a running gateway instance exposes to its admin API and dashboard (kept apart from gateway.ts,
 // which mounts both, so they need not import it back).
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { RedisCircuitBreaker } from '../../5.3.3-circuit-breaker/src/breaker';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Analytics } from './analytics';
 import type { GatewayConfig } from './config';
 import type { PolicyStore } from './store';
@@ -22,7 +22,7 @@ export interface Gateway {
   watcher: PolicyWatcher;
   analytics: Analytics;
   breakers: Map<string, RedisCircuitBreaker>;
-  redis: Redis;
+  redis: RedisClient;
   /** Every instance's last report (version, when), read from Redis; [] while Redis is down. */
   instances(): Promise<InstanceReport[]>;
   redisHealthy(): Promise<boolean>;

@@ -6,13 +6,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import { AppError } from '../../../shared/errors';
 import { createApp, finishApp } from '../../../shared/http';
 import type { KeyBuilder } from '../../../shared/keys';
+import type { RedisClient } from '../../../shared/redis-client';
 import { createBreaker, type Admission, type RedisCircuitBreaker } from '../../5.3.3-circuit-breaker/src/breaker';
 import { mountAdmin } from './admin';
 import type { Gateway, InstanceReport } from './gateway-types';
@@ -30,9 +31,9 @@ import { PolicyWatcher } from './watcher';
 export interface GatewayOptions {
   config: GatewayConfigInput;
   /** Serving Redis client for decisions and analytics. */
-  redis: Redis;
+  redis: RedisClient;
   /** Makes further serving clients (subscribers, the breakers' own, with tighter timeouts). */
-  newRedis: (options?: RedisOptions) => Redis;
+  newRedis: (options?: RedisOptions) => RedisClient;
   pool: pg.Pool;
   keys: KeyBuilder;
   log: Logger;

@@ -1,10 +1,9 @@
 // The caller of decide.lua: one EVALSHA per request with every bucket of the plan, bounded in time.
 // A Redis that does not answer within `boundMs` is an outage; the plan's fail mode decides what then.
-import type { Redis } from 'ioredis';
 import { NotImplementedError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
-import { isRedisUnavailable } from '../../../shared/redis-client';
+import { isRedisUnavailable, type RedisClient } from '../../../shared/redis-client';
 import { deadline, LimiterTimeout, type Deadline } from '../../5.3.1-token-bucket/src/timeout';
 import { DECIDE_LUA } from './decide';
 import type { Identity, Plan, PlannedLimit } from './plan';
@@ -40,7 +39,7 @@ export class Limiter {
   private readonly now?: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeyBuilder,
     opts: { boundMs?: number; now?: () => number } = {},
   ) {

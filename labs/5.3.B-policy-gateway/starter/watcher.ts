@@ -4,7 +4,7 @@
 // message sent while the subscriber was reconnecting is lost for good) and a version check against
 // Postgres every `pollMs` (the backstop; it also works while Redis is down).
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { NotImplementedError } from '../../../shared/errors';
 import type { Snapshot } from '../src/policy';
 
@@ -16,7 +16,7 @@ export interface PolicySource {
 export interface WatcherOptions {
   source: PolicySource;
   /** A connection used only for SUBSCRIBE (a subscribed connection can run nothing else). */
-  subscriber: Redis;
+  subscriber: RedisClient;
   channel: string;
   /** Backstop version check interval (ms). */
   pollMs?: number;

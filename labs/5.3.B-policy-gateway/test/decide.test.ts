@@ -1,9 +1,11 @@
 // The multi-limit decision against real Redis, on an injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
+import { escapeGlob } from '../../../shared/keys';
+import { mastersOf } from '../../../shared/redis-scan';
 import { Limiter } from '../src/limiter';
-import type { Identity, Plan, PlannedLimit } from '../src/plan';
-import { TierSchema } from '../src/policy';
+import { planFor, type Identity, type Plan, type PlannedLimit } from '../src/plan';
+import { RuleSchema, TierSchema, type Snapshot } from '../src/policy';
 
 let ctx: LabContext;
 let t = 1_700_000_000_000;
@@ -84,5 +86,44 @@ describe('bucket keys', () => {
     const id = who();
     const keys = [lim('a', 1, 1), lim('b', 1, 1)].map((l) => limiter.bucketKey(id, l));
     for (const k of keys) expect(k).toContain(`{${id.id}}`);
+  });
+
+  // On a Redis Cluster a script's keys must share one slot: this is what makes the all-or-nothing
+  // decision possible there. Topology-agnostic: one server in the single-node pass, three masters in
+  // the cluster pass (where a decision spanning slots would fail with CROSSSLOT).
+  it("a request's tier windows and rule window live on one server; identities spread over every master", async () => {
+    const limiter = new Limiter(ctx.redis, ctx.keys, { now });
+    // Slow refills: a bucket full again expires (PX), and these must still be there when we look.
+    const pro = TierSchema.parse({ name: 'pro', limits: [{ window: 'minute', limit: 1 }, { window: 'hour', limit: 10 }, { window: 'day', limit: 100 }] });
+    const rule = RuleSchema.parse({ id: 'search', route: '/search', limits: [{ window: 'minute', limit: 2 }] });
+    const snap: Snapshot = { version: 1, tiers: new Map([['pro', pro]]), rules: [rule], keysByHash: new Map(), overrides: new Map(), settings: { shadow: false } };
+    const owners = new Map<string, string[]>(); // identity → its bucket keys
+    for (let i = 0; i < 60; i++) {
+      const id: Identity = { id: `key:spread${i}`, tenant: 't', tier: 'pro' };
+      const p = planFor(snap, id, 'GET', '/search');
+      expect(p.limits).toHaveLength(4);
+      expect((await limiter.decide(id, p)).allowed).toBe(true);
+      owners.set(id.id, p.limits.map((l) => limiter.bucketKey(id, l)));
+    }
+    // Where each key is: SCAN each master (a node lists only the keys of its own slots).
+    const masters = mastersOf(ctx.redis);
+    const where = new Map<string, number>();
+    for (const [m, node] of masters.entries()) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${escapeGlob(ctx.keys.key('bucket'))}:{key:spread*`, 'COUNT', 1000);
+        cursor = next;
+        for (const k of found) where.set(k, m);
+      } while (cursor !== '0');
+    }
+    const used = new Set<number>();
+    for (const keys of owners.values()) {
+      const servers = new Set(keys.map((k) => where.get(k)));
+      expect(servers.size).toBe(1);
+      expect(servers.has(undefined)).toBe(false);
+      used.add([...servers][0]!);
+    }
+    // 60 identities over 3 masters: each master holds some (all on one would be a hot master).
+    expect(used.size).toBe(masters.length);
   });
 });

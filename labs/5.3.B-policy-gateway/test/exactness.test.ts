@@ -20,7 +20,7 @@ beforeAll(async () => {
   cfg.downstreams = cfg.downstreams.map((d) => ({ ...d, timeoutMs: 10_000 }));
   gws = await Promise.all([0, 1].map(() => startGatewayProcess({ ...specFor(ctx, cfg), commandTimeoutMs: 8_000 }, 'error')));
   ctx.onDispose(() => Promise.all(gws.map((g) => g.stop())));
-});
+}, 120_000); // three forked processes compile and start on a shared machine: a wait, not a claim
 afterAll(() => ctx.dispose());
 
 describe('two gateway processes', () => {

@@ -2,6 +2,7 @@
 // when the message is lost, by the version check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
+import { whenRedisReady } from '../../../shared/redis-client';
 import { PolicyStore } from '../src/store';
 import { PolicyWatcher } from '../src/watcher';
 import { TEST_RULES, TEST_TIERS, poll } from './helpers';
@@ -12,15 +13,29 @@ let channel: string;
 beforeAll(async () => {
   ctx = await createTestContext('5.3.B', { serving: true });
   channel = ctx.keys.key('policy', 'changed');
-  const publisher = ctx.redis;
+  // The test's own publisher, with a patient bound: a loaded machine must not fail the set-up (the
+  // gateway's publish is best effort, the version check its backstop; here only the push is tested).
+  const publisher = ctx.newRedis({ commandTimeout: 5_000 });
+  await whenRedisReady(publisher, 5_000);
   store = new PolicyStore(ctx.pg, async (v) => void (await publisher.publish(channel, String(v))));
   await store.migrate();
   await store.seedDefaults(TEST_TIERS, TEST_RULES);
 });
 afterAll(() => ctx.dispose());
 
+/**
+ * A subscriber as the gateway makes one (no command timeout: ioredis re-sends SUBSCRIBE after a
+ * reconnect), ready before the watcher starts, so its SUBSCRIBE is done before the test publishes.
+ * On a Redis Cluster it is one connection to one node: classic PUBLISH reaches every node's subscribers.
+ */
+async function subscriber() {
+  const sub = ctx.newRedis({ commandTimeout: undefined });
+  await whenRedisReady(sub, 5_000);
+  return sub;
+}
+
 async function watcher(opts: { pollMs: number; channel?: string }): Promise<PolicyWatcher> {
-  const w = new PolicyWatcher({ source: store, subscriber: ctx.newRedis(), channel: opts.channel ?? channel, pollMs: opts.pollMs });
+  const w = new PolicyWatcher({ source: store, subscriber: await subscriber(), channel: opts.channel ?? channel, pollMs: opts.pollMs });
   await w.start();
   ctx.onDispose(() => w.stop());
   return w;
@@ -51,7 +66,7 @@ describe('exercise 3: hot reload — pub/sub push plus a version check backstop'
     const w = await watcher({ pollMs: 60_000 });
     let loads = 0;
     const source = { version: () => store.version(), snapshot: () => (loads++, store.snapshot()) };
-    const w2 = new PolicyWatcher({ source, subscriber: ctx.newRedis(), channel, pollMs: 60_000 });
+    const w2 = new PolicyWatcher({ source, subscriber: await subscriber(), channel, pollMs: 60_000 });
     await w2.start();
     ctx.onDispose(() => w2.stop());
     await w2.refresh(w.version);
