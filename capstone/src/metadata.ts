@@ -5,6 +5,7 @@ import type { Breaker } from './breaker';
 import type { ReadThroughCache } from './cache';
 import { CACHE_POLICIES, freshness } from './cache-policy';
 import type { CacheKeys } from './keys';
+import { recordTrace, type TraceSource } from './trace';
 
 export interface Metadata {
   isbn: string;
@@ -46,9 +47,14 @@ export class MetadataClient {
 
   private async lookup(bookId: number, seen: { last?: Metadata }): Promise<MetadataResult> {
     const key = this.keys.metadata(bookId);
+    const started = performance.now();
+    const trace = (outcome: string, from: TraceSource) => recordTrace({ resource: 'metadata', key, outcome, from, ms: performance.now() - started });
     const last = await this.cache.peek<Metadata>(key);
     seen.last = last?.value;
-    if (last && freshness(CACHE_POLICIES.metadata, last.at, this.now()) === 'fresh') return { metadata: last.value, degraded: false };
+    if (last && freshness(CACHE_POLICIES.metadata, last.at, this.now()) === 'fresh') {
+      trace('HIT', 'redis');
+      return { metadata: last.value, degraded: false };
+    }
     let rejected = false;
     const fresh = await this.breaker.call(
       () => this.fetch(bookId),
@@ -61,8 +67,10 @@ export class MetadataClient {
     if (fresh) {
       // Not awaited: a slow Redis must not hold the page (the entry is an optimisation).
       void this.cache.store('metadata', key, fresh).catch(() => {});
+      trace('MISS', 'metadata-service');
       return { metadata: fresh, degraded: false };
     }
+    trace(rejected ? 'BREAKER-OPEN' : 'FAILED', last ? 'stale' : 'fallback');
     return { metadata: last?.value ?? null, degraded: true };
   }
 

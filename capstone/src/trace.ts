@@ -6,8 +6,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 
-/** Where a value came from: the in-process L1, Redis, Postgres (a load), a stale entry, or Redis after waiting for another process's load. */
-export type TraceSource = 'l1' | 'redis' | 'postgres' | 'stale' | 'lock-wait';
+/**
+ * Where a value came from: the in-process L1, Redis, Postgres (a load), a stale entry, Redis after
+ * waiting for another process's load; for metadata also the metadata service, or nothing (fallback: null).
+ */
+export type TraceSource = 'l1' | 'redis' | 'postgres' | 'stale' | 'lock-wait' | 'metadata-service' | 'fallback';
 
 export interface TraceEntry {
   resource: string;
