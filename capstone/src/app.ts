@@ -10,6 +10,7 @@ import { OpenAPIRegistry, serveOpenApi } from '../../shared/openapi';
 import type { CacheOutcome } from './cache';
 import type { Behaviour as MetadataBehaviour } from './metadata-service';
 import { createMonitoring } from './monitoring';
+import { bookPageJson } from './page-json';
 import { cacheTrace, hasAdminKey } from './trace';
 import { createRateLimit, DEFAULT_LIMITS, type PolicyInput } from './rate-limits';
 import * as S from './schemas';
@@ -84,7 +85,7 @@ export function createBookApp(opts: AppOptions) {
   doc('get', '/books/:id', 'Book page: book, rating summary, first page of reviews, metadata', { params: S.BookParams });
   app.get('/books/:id', who, limit, validate({ params: S.BookParams }), async (_req, res) => {
     const { page, outcome, meta } = await service.bookPage(valid(res, { params: S.BookParams }).params.id);
-    cached(res, outcome).json({ ...page, metadata: meta.metadata, degraded: meta.degraded });
+    cached(res, outcome).type('json').send(bookPageJson(page, meta));
   });
   doc('get', '/books/:id/reviews', 'Reviews of a book, newest first, cursor pagination', { params: S.BookParams, query: S.ReviewsQuery });
   app.get('/books/:id/reviews', who, limit, validate({ params: S.BookParams, query: S.ReviewsQuery }), async (_req, res) => {

@@ -118,13 +118,23 @@ export class ReadThroughCache {
     for (const l1 of this.l1.values()) l1.clear();
   }
 
-  /** Reads an entry whatever its age (the metadata fallback wants the last known value). */
-  async peek<T>(key: string): Promise<{ value: T; at: number } | undefined> {
+  /** The L1's entry for a key, whatever its age within the L1's ttl (no Redis call). */
+  peekLocal<T>(resource: Resource, key: string): { value: T; at: number } | undefined {
+    const env = this.l1.get(resource)?.get(key) as Envelope<T> | undefined;
+    return env && { value: env.v, at: env.at };
+  }
+
+  /** Reads an entry whatever its age (the metadata fallback wants the last known value): the L1, then Redis. */
+  async peek<T>(key: string, resource?: Resource): Promise<{ value: T; at: number } | undefined> {
+    const local = resource && this.peekLocal<T>(resource, key);
+    if (local) return local;
     if (!this.redisUsable()) return undefined;
+    const seq = this.dropSeq;
     try {
       const raw = await this.guard(this.redis.get(key));
       if (!raw) return undefined;
       const env = JSON.parse(raw) as Envelope<T>;
+      if (resource) this.setLocal(resource, key, env, seq);
       return { value: env.v, at: env.at };
     } catch {
       return undefined;
@@ -133,17 +143,19 @@ export class ReadThroughCache {
 
   /** Stores a freshly loaded value (also used by callers that fetched it themselves). */
   async store(resource: Resource, key: string, value: unknown, indexKey?: string): Promise<void> {
-    if (!this.redisUsable()) return;
     const policy = CACHE_POLICIES[resource];
     const env: Envelope = { at: this.now(), v: value };
     const lifetime = redisLifetimeMs(policy);
     const seq = this.dropSeq;
+    if (!indexKey) this.setLocal(resource, key, env, seq); // the L1 works while Redis is away too
+    if (!this.redisUsable()) return;
     if (indexKey) {
       // Bounded: a book whose index is full serves further pages uncached rather than growing it.
       if ((await this.guard(this.redis.scard(indexKey))) >= MAX_PAGES_PER_INDEX) return;
       await this.guard(this.redis.multi().set(key, JSON.stringify(env), 'PX', lifetime).sadd(indexKey, key).pexpire(indexKey, lifetime).exec());
     } else {
       await this.guard(this.redis.set(key, JSON.stringify(env), 'PX', lifetime));
+      return;
     }
     this.setLocal(resource, key, env, seq);
   }

@@ -38,13 +38,14 @@ export function hasAdminKey(req: Request, adminKey: string | undefined): boolean
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-/** Mount before the routes: traced requests run inside the trace's context; the header is set just before the body. */
+/** Mount before the routes: traced requests run inside the trace's context; the header is set just before the body is sent. */
 export function cacheTrace(adminKey: string | undefined): RequestHandler {
   return (req, res, next) => {
     if (req.get('x-cache-trace') !== '1' || !hasAdminKey(req, adminKey)) return next();
     const trace: TraceEntry[] = [];
-    const send = res.json.bind(res);
-    res.json = (body) => {
+    // res.json ends in res.send too: one hook covers both.
+    const send = res.send.bind(res);
+    res.send = (body) => {
       if (!res.headersSent) res.set('X-Cache-Trace', JSON.stringify(trace));
       return send(body);
     };
