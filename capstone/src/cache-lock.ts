@@ -23,6 +23,8 @@ export interface Attempt {
   generation: string | null | undefined;
   /** Our token when we now hold the lock. */
   token: string | null;
+  /** The lock is a leftover of this process (no load of ours holds it): load without waiting. */
+  leftover: boolean;
   /** The entry as stored now (raw JSON), or null. */
   raw: string | null;
 }
@@ -30,6 +32,8 @@ export interface Attempt {
 export class StampedeLock {
   private readonly prefix = randomBytes(6).toString('hex');
   private n = 0;
+  /** Tokens of this process's loads that hold their lock right now. */
+  private readonly live = new Set<string>();
   private readonly releaseIfOurs: LuaCommand<number>;
 
   constructor(private readonly redis: Redis) {
@@ -39,18 +43,24 @@ export class StampedeLock {
   /**
    * Sent back to back on one connection, so one round trip. The entry is read AFTER the SET NX: a
    * holder stores its result before releasing, so whoever gets the lock next also sees that result.
+   * SET … NX GET (Redis ≥ 7.0) names the holder when the lock is taken: a lock of this process that no
+   * load of it holds any more is a leftover (a SET whose reply timed out while Redis stalled, then ran
+   * when Redis woke) and is not waited on.
    */
   async attempt(key: string, generationKey?: string): Promise<Attempt> {
     const token = `${this.prefix}:${++this.n}`;
     const gen = generationKey ? this.redis.get(generationKey) : Promise.resolve(undefined);
-    const set = this.redis.set(lockKeyOf(key), token, 'PX', LOCK_LEASE_MS, 'NX');
+    const set = this.redis.call('SET', lockKeyOf(key), token, 'PX', String(LOCK_LEASE_MS), 'NX', 'GET') as Promise<string | null>;
     const raw = this.redis.get(key);
-    const [generation, taken, value] = await Promise.all([gen, set, raw]);
-    return { generation, token: taken === 'OK' ? token : null, raw: value };
+    const [generation, holder, value] = await Promise.all([gen, set, raw]);
+    if (holder === null) this.live.add(token);
+    const leftover = holder !== null && holder.startsWith(`${this.prefix}:`) && !this.live.has(holder);
+    return { generation, token: holder === null ? token : null, leftover, raw: value };
   }
 
   /** Deletes the lock only if it is still ours (after a slow load it may have passed to another process). */
   release(key: string, token: string): Promise<number> {
+    this.live.delete(token);
     return this.releaseIfOurs([lockKeyOf(key)], [token]);
   }
 }

@@ -181,7 +181,9 @@ export class ReadThroughCache {
     } catch {
       // Redis stalled or down: straight to the source, no write-back; the L1 (short ttl, dropped by
       // this process's own invalidations) still spares Postgres the hottest pages.
-      const value = await this.once(`bypass:${key}`, load);
+      // One flight per key whichever path started it: a miss whose GET answered and one whose GET
+      // timed out share a single load.
+      const { value } = (await this.once(key, async (): Promise<Loaded<T>> => ({ value: await load(), from: 'postgres' }))) as Loaded<T>;
       this.setLocal(resource, key, { at: this.now(), v: value }, seq);
       return { value, outcome: 'BYPASS', from: 'postgres' };
     }
@@ -197,7 +199,7 @@ export class ReadThroughCache {
         return { value: env.v, outcome: 'STALE', from: 'stale' };
       }
     }
-    const got = (await this.once(`load:${key}`, () => this.loadShared(resource, key, load, opts, false))) as Loaded<T>;
+    const got = (await this.once(key, () => this.loadShared(resource, key, load, opts, false))) as Loaded<T>;
     return { ...got, outcome: got.from === 'lock-wait' ? 'WAIT' : got.from === 'redis' ? 'HIT' : 'MISS' };
   }
 
@@ -216,7 +218,10 @@ export class ReadThroughCache {
         if (!this.redisUsable()) throw new Error('skipping Redis after a recent error');
         a = await this.guard(this.lock.attempt(key, opts.generationKey));
       } catch {
-        return { value: await load(), from: 'postgres' }; // Redis failed mid-way: load, store nothing
+        // Redis failed mid-way: load, store nothing in Redis; the L1 keeps it (as on BYPASS).
+        const value = await load();
+        this.setLocal(resource, key, { at: this.now(), v: value }, seq);
+        return { value, from: 'postgres' };
       }
       if (a.raw) {
         const env = JSON.parse(a.raw) as Envelope<T>;
@@ -226,7 +231,8 @@ export class ReadThroughCache {
           return { value: env.v, from: attempt === 0 ? 'redis' : 'lock-wait' };
         }
       }
-      if (!a.token) {
+      // A leftover lock of our own (see cache-lock.ts) is not waited on.
+      if (!a.token && !a.leftover) {
         if (background) return undefined;
         if (performance.now() < deadline) {
           await new Promise((r) => setTimeout(r, pollDelay(attempt, deadline)));
