@@ -30,7 +30,8 @@ export interface Attempt {
 }
 
 export class StampedeLock {
-  private readonly prefix = randomBytes(6).toString('hex');
+  /** Every token of this process starts with it (how a leftover of ours is recognised). */
+  readonly prefix = randomBytes(6).toString('hex');
   private n = 0;
   /** Tokens of this process's loads that hold their lock right now. */
   private readonly live = new Set<string>();

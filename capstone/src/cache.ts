@@ -93,6 +93,11 @@ export class ReadThroughCache {
     if (opts.bus) this.bus = new L1Bus(opts.bus.subscriber, opts.bus.channel, { drop: (keys) => this.forgetLocal(keys), dropAll: () => this.forgetAllLocal() }, opts.log);
   }
 
+  /** The prefix of this process's lock tokens (`<owner>:<n>`). */
+  get lockOwner(): string {
+    return this.lock.prefix;
+  }
+
   /** Subscribes to the invalidation channel (bounded wait; without a bus, nothing to do). */
   async start(): Promise<void> {
     await this.bus?.start();

@@ -64,6 +64,20 @@ describe('cross-process stampede protection', () => {
     // The dead holder's lease is not ours to delete: it expires by itself.
     expect(await a.ctx.redis.get(lockKeyOf(key))).toBe('a-process-that-died');
   });
+
+  it('a leftover lock of this process (its SET ran after the reply timed out) is not waited on', async () => {
+    const id = a.seed.popular[75]!;
+    const key = a.service.keys.bookPage(id);
+    // A bound no test would sit out: if the leftover were waited on, this test would time out.
+    const cache = new ReadThroughCache({ redis: a.ctx.redis, lockWaitMs: 600_000 });
+    const leftover = `${cache.lockOwner}:999999`;
+    await a.ctx.redis.set(lockKeyOf(key), leftover, 'PX', 600_000);
+    const { outcome, value } = await cache.read('bookPage', key, async () => ({ loaded: id }), { generationKey: a.service.keys.bookGeneration(id) });
+    expect(outcome).toBe('MISS');
+    expect(value).toEqual({ loaded: id });
+    expect(await a.ctx.redis.get(lockKeyOf(key))).toBe(leftover);
+    await a.ctx.redis.unlink(lockKeyOf(key));
+  });
 });
 
 describe('L1 invalidation across processes', () => {
