@@ -84,6 +84,7 @@ export function createMonitoring(registry: client.Registry, service: BookService
     const k = `${policy} ${decision}`;
     decisions.set(k, (decisions.get(k) ?? 0) + 1);
   };
+  // 5.3.1's stats hook, counted into prom-client; the read side (its Redis analytics) is not used here.
   const limitStats: LimitStats = {
     record(decision: Decision) {
       for (const r of decision.results) count(r.policy.name, r.limiting && !decision.allowed ? 'denied' : 'allowed');
