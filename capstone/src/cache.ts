@@ -111,6 +111,11 @@ export class ReadThroughCache {
     return { value: result.value, outcome: result.outcome };
   }
 
+  /** Counts an outcome decided outside read() (the metadata lookup), so hit ratios cover every resource. */
+  count(resource: Resource, outcome: CacheOutcome): void {
+    this.opts.onOutcome?.(resource, outcome);
+  }
+
   /** Drops keys from this process's L1 (Redis entries are deleted by the invalidation itself). */
   forgetLocal(keys: string[]): void {
     const seq = ++this.dropSeq;

@@ -66,6 +66,9 @@ describe('/metrics', () => {
     const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
     expect(delta('capstone_cache_total', { resource: 'bookPage', outcome: 'MISS' })).toBe(1);
     expect(delta('capstone_cache_total', { resource: 'bookPage', outcome: 'HIT-L1' })).toBe(1);
+    // Metadata is counted too: one outcome per page read, whichever it was.
+    const metadataReads = ['HIT-L1', 'HIT', 'STALE', 'MISS'].reduce((n, outcome) => n + delta('capstone_cache_total', { resource: 'metadata', outcome }), 0);
+    expect(metadataReads).toBe(2);
     const ratio = sample(after, 'capstone_cache_hit_ratio', { resource: 'bookPage' });
     expect(ratio).toBeGreaterThan(0);
     expect(ratio).toBeLessThan(1);
