@@ -1,6 +1,7 @@
 // `npm run lab capstone`: a narrated tour of the book review API — read-through caching, search with
-// cached first pages, a write that invalidates exactly its book and its author's profile, the
-// leaderboards, the write limit, the metadata breaker opening, and a Redis outage served from
+// cached first pages, a write that invalidates exactly its book and its author's profile, two instances
+// sharing one load and one invalidation, a cache trace, the leaderboards, the write limit, the metadata
+// breaker opening, and a Redis outage served from
 // Postgres. Ends by itself.
 import { randomBytes } from 'node:crypto';
 import pc from 'picocolors';
@@ -27,7 +28,9 @@ export async function runDemo(ctx: LabContext): Promise<void> {
   await ensureSeeded(ctx, DEMO_SEED);
   const redis = ctx.newRedis(servingRedisOptions());
   await whenRedisReady(redis, 5000);
-  const l = await launch(ctx, { redis, app: { limits: [{ name: 'per-user', by: ['user'], capacity: 1000, refillPerSec: 100 }, { name: 'writes', by: ['user', 'endpoint'], endpoints: ['POST /reviews/:id/votes'], capacity: 3, refillPerSec: 0.1 }] }, service: { breaker: { minVolume: 4, coolDownMs: 30_000 } } });
+  // The tour's own admin key (serve reads CAPSTONE_ADMIN_KEY): the trace step needs one.
+  const adminKey = randomBytes(16).toString('hex');
+  const l = await launch(ctx, { redis, app: { adminKey, limits: [{ name: 'per-user', by: ['user'], capacity: 1000, refillPerSec: 100 }, { name: 'writes', by: ['user', 'endpoint'], endpoints: ['POST /reviews/:id/votes'], capacity: 3, refillPerSec: 0.1 }] }, service: { breaker: { minVolume: 4, coolDownMs: 30_000 } } });
   const http = await listen(l.app);
   const base = http.url;
   try {
@@ -92,6 +95,40 @@ export async function runDemo(ctx: LabContext): Promise<void> {
     line(`book ${cold[0]!.id} had no metadata cached before the failures: it answered metadata ${known ? 'from cache' : 'null'} with degraded: true`);
     l.metadata.behaviour.failureRate = 0;
     await l.service.breaker.reset('demo over');
+
+    say('Two processes: instance B has its own L1 and Redis clients. A stampede across both makes ONE Postgres load; a write through A reaches B\'s L1 over pub/sub.');
+    const bRedis = ctx.newRedis(servingRedisOptions());
+    const b = await launch(ctx, { redis: bRedis, metadata: l.metadata, app: { limits: false } });
+    const bHttp = await listen(b.app);
+    try {
+      const { rows: cool } = await ctx.pg.query<{ id: string }>('SELECT id FROM books ORDER BY review_count DESC OFFSET 10 LIMIT 1');
+      const shared = Number(cool[0]!.id);
+      // Not cached yet (an earlier tour may have left it in Redis).
+      await redis.unlink(l.service.keys.bookPage(shared));
+      l.service.cache.forgetLocal([l.service.keys.bookPage(shared)]);
+      const q0 = l.service.db.queries + b.service.db.queries;
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call(i % 2 ? bHttp.url : base, 'GET', `/books/${shared}`)));
+      const tally = answers.reduce<Record<string, number>>((t, r) => ({ ...t, [r.headers.get('x-cache') ?? '']: (t[r.headers.get('x-cache') ?? ''] ?? 0) + 1 }), {});
+      line(`20 concurrent GET /books/${shared}, 10 on each instance → ${l.service.db.queries + b.service.db.queries - q0} Postgres queries in all (one load: book + first review page); X-Cache ${JSON.stringify(tally)} (WAIT = served from Redis after the other instance's load)`);
+      line(`B reads it again → X-Cache: ${pc.bold((await call(bHttp.url, 'GET', `/books/${shared}`)).headers.get('x-cache') ?? '')} (B's own L1)`);
+      const drops = b.service.cache.bus?.remoteDrops ?? 0;
+      const w = await call(base, 'POST', `/books/${shared}/reviews`, { token, body: { rating: 5, body: 'Written through instance A.' } });
+      for (let i = 0; i < 50 && (b.service.cache.bus?.remoteDrops ?? 0) === drops; i++) await new Promise((r) => setTimeout(r, 10));
+      const after = await call(bHttp.url, 'GET', `/books/${shared}`);
+      line(`POST a review through A → ${w.status}; B got the invalidation message and dropped the page: B's next read → X-Cache: ${pc.bold(after.headers.get('x-cache') ?? '')}, count ${after.body.rating.count}`);
+    } finally {
+      await bHttp.close();
+      await b.close();
+    }
+
+    say('Debugging: with the admin key, a request may ask for the cache decisions it caused (X-Cache-Trace: 1).');
+    await redis.unlink(l.service.keys.reviewPage(other, '', 10));
+    for (let i = 0; i < 2; i++) {
+      const traced = await fetch(`${base}/books/${other}/reviews?limit=10`, { headers: { 'x-admin-key': adminKey, 'x-cache-trace': '1' } });
+      line(`GET /books/${other}/reviews → X-Cache-Trace: ${traced.headers.get('x-cache-trace')}`);
+    }
+    const untraced = await fetch(`${base}/books/${other}`, { headers: { 'x-cache-trace': '1' } });
+    line(`without the admin key → X-Cache-Trace: ${untraced.headers.get('x-cache-trace')} (never given)`);
 
     say('Redis outage (a private redis-server, stopped): reads go to Postgres, writes answer 503.');
     const server = await startRedisServer();

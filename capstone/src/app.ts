@@ -7,9 +7,11 @@ import { AppError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { createApp, finishApp, valid, validate } from '../../shared/http';
 import type { KeyBuilder } from '../../shared/keys';
 import { OpenAPIRegistry, serveOpenApi } from '../../shared/openapi';
-import { timingSafeEqual } from 'node:crypto';
 import type { CacheOutcome } from './cache';
 import type { Behaviour as MetadataBehaviour } from './metadata-service';
+import { createMonitoring } from './monitoring';
+import { bookPageJson } from './page-json';
+import { cacheTrace, hasAdminKey } from './trace';
 import { createRateLimit, DEFAULT_LIMITS, type PolicyInput } from './rate-limits';
 import * as S from './schemas';
 import type { BookService } from './service';
@@ -32,8 +34,11 @@ export function createBookApp(opts: AppOptions) {
   const { service } = opts;
   const app = createApp({ name: 'capstone' });
   service.registerMetrics(app.locals.metrics);
+  // Latency by route, and the admin-only cache trace (X-Cache-Trace: 1), for every route below.
+  const monitor = createMonitoring(app.locals.metrics, service, { redis: opts.redis, adminKey: opts.adminKey });
+  app.use(monitor.timer, cacheTrace(opts.adminKey));
   const registry = new OpenAPIRegistry();
-  const limit: RequestHandler = opts.limits === false ? (_q, _s, next) => next() : createRateLimit(opts.redis, opts.keys, opts.limits ?? DEFAULT_LIMITS, { now: opts.now, log: service.opts.log });
+  const limit: RequestHandler = opts.limits === false ? (_q, _s, next) => next() : createRateLimit(opts.redis, opts.keys, opts.limits ?? DEFAULT_LIMITS, { now: opts.now, log: service.opts.log, stats: monitor.limitStats });
   const user = requireUser(service.auth);
   const who = identifyUser(service.auth);
   const doc = (method: 'get' | 'post' | 'patch' | 'delete', path: string, summary: string, request: Record<string, unknown> = {}) =>
@@ -94,7 +99,7 @@ export function createBookApp(opts: AppOptions) {
   doc('get', '/books/:id', 'Book page: book, rating summary, first page of reviews, metadata', { params: S.BookParams });
   app.get('/books/:id', who, limit, validate({ params: S.BookParams }), async (_req, res) => {
     const { page, outcome, meta } = await service.bookPage(valid(res, { params: S.BookParams }).params.id);
-    cached(res, outcome).json({ ...page, metadata: meta.metadata, degraded: meta.degraded });
+    cached(res, outcome).type('json').send(bookPageJson(page, meta));
   });
   doc('get', '/books/:id/reviews', 'Reviews of a book, newest first, cursor pagination', { params: S.BookParams, query: S.ReviewsQuery });
   app.get('/books/:id/reviews', who, limit, validate({ params: S.BookParams, query: S.ReviewsQuery }), async (_req, res) => {
@@ -137,23 +142,11 @@ export function createBookApp(opts: AppOptions) {
     cached(res, outcome).json({ board: v.params.board, source, entries });
   });
 
-  doc('get', '/health', 'What is up and what is degraded');
-  app.get('/health', async (_req, res) => {
-    const [redis, postgres] = await Promise.all([
-      opts.redis.ping().then(() => 'up', () => 'down'),
-      service.opts.pool.query('SELECT 1').then(() => 'up', () => 'down'),
-    ]);
-    const breaker = service.breaker.current.state;
-    const degraded = [redis === 'down' && 'cache and sessions (Redis down: reads from Postgres, writes 503)', postgres === 'down' && 'database', breaker !== 'closed' && `metadata (breaker ${breaker})`].filter(Boolean);
-    res.set('Cache-Control', 'no-store').status(postgres === 'up' ? 200 : 503).json({ redis, postgres, breaker, degraded });
-  });
+  doc('get', '/health', 'What is up and what is degraded: 200 ok or degraded (still answering), 503 when Postgres is down');
+  doc('get', '/dashboard', 'Live dashboard (its data needs the admin key)');
+  monitor.mount(app);
 
-  const admin: RequestHandler = (req, _res, next) => {
-    const given = Buffer.from(req.get('x-admin-key') ?? '');
-    const want = Buffer.from(opts.adminKey ?? '');
-    if (!opts.adminKey || given.length !== want.length || !timingSafeEqual(given, want)) return next(new ForbiddenError('admin key required'));
-    next();
-  };
+  const admin: RequestHandler = (req, _res, next) => (hasAdminKey(req, opts.adminKey) ? next() : next(new ForbiddenError('admin key required')));
   doc('post', '/admin/metadata-behaviour', 'Make the metadata service slow or failing (admin key)', { body: { content: { 'application/json': { schema: S.Behaviour } } } });
   app.post('/admin/metadata-behaviour', admin, validate({ body: S.Behaviour }), (_req, res) => {
     if (!opts.metadataBehaviour) throw new NotFoundError('this process does not run the metadata service');

@@ -1,6 +1,7 @@
 // Runs an invalidation plan after a write commits: one SMEMBERS per index set, then one MULTI that
 // unlinks everything and bumps the book's generation, so a load that started before the write does
-// not store its (older) result afterwards (see store-if-current.lua).
+// not store its (older) result afterwards (see store-if-current.lua). The same MULTI publishes the
+// keys to every process's L1 (l1-bus.ts): the message is delivered only after the keys are gone.
 import type { RedisClient } from '../../shared/redis-client';
 import type { ReadThroughCache } from './cache';
 import type { InvalidationPlan } from './invalidation';
@@ -14,6 +15,7 @@ export async function applyInvalidation(redis: RedisClient, cache: ReadThroughCa
   cache.forgetLocal(all);
   const tx = redis.multi().incr(generationKey).expire(generationKey, GENERATION_TTL_SEC);
   if (all.length) tx.unlink(...all);
+  if (all.length && cache.bus) tx.publish(cache.bus.channel, cache.bus.message(all));
   const replies = (await tx.exec()) ?? [];
   return all.length ? Number(replies[2]?.[1] ?? 0) : 0;
 }

@@ -8,6 +8,7 @@ import { createTokenBucket } from '../../labs/5.3.1-token-bucket/src/bucket';
 import { createLimiter } from '../../labs/5.3.1-token-bucket/src/limiter';
 import { rateLimit } from '../../labs/5.3.1-token-bucket/src/middleware';
 import { parsePolicies, type PolicyInput } from '../../labs/5.3.1-token-bucket/src/policy';
+import type { LimitStats } from '../../labs/5.3.1-token-bucket/src/stats';
 
 export type { PolicyInput };
 
@@ -29,7 +30,7 @@ function identify(req: Request) {
 }
 
 /** Per-route middleware (mounted inside each route, where req.route is known). Fails open: a Redis outage does not take the API down. */
-export function createRateLimit(redis: RedisClient, keys: KeyBuilder, policies: PolicyInput[], opts: { now?: () => number; log?: Logger } = {}): RequestHandler {
+export function createRateLimit(redis: RedisClient, keys: KeyBuilder, policies: PolicyInput[], opts: { now?: () => number; log?: Logger; stats?: LimitStats } = {}): RequestHandler {
   const limiter = createLimiter(createTokenBucket(redis, { now: opts.now }), keys.forLab('capstone-limits'), parsePolicies(policies));
-  return rateLimit({ limiter, identify, failMode: 'open', timeoutMs: 200, log: opts.log });
+  return rateLimit({ limiter, identify, failMode: 'open', timeoutMs: 200, log: opts.log, stats: opts.stats });
 }

@@ -32,6 +32,8 @@ export interface BookServiceOptions {
   now?: () => number;
   /** false: the bench's no-cache mode. */
   cache?: boolean;
+  /** How long a miss waits for another process's load of the same key (default cache-lock.ts LOCK_WAIT_MS). */
+  lockWaitMs?: number;
   sessionSecret?: string;
   passwordParams?: ScryptParams;
   breaker?: { minVolume?: number; coolDownMs?: number; callTimeoutMs?: number };
@@ -70,6 +72,9 @@ export class BookService {
       now,
       log: opts.log,
       enabled: opts.cache ?? true,
+      lockWaitMs: opts.lockWaitMs,
+      // Its own connection (a subscriber can run nothing else); the cache closes it.
+      bus: opts.cache === false ? undefined : { subscriber: opts.redis.duplicate(), channel: opts.keys.key('cache', 'l1-invalidations') },
       onOutcome: (resource, outcome) => {
         this.cacheOutcomes?.inc({ resource, outcome });
         const k = `${resource} ${outcome}`;
@@ -288,6 +293,7 @@ export class BookService {
 
   async close(): Promise<void> {
     if (this.warmer) clearInterval(this.warmer);
+    this.cache.close();
     await this.breaker.close();
   }
 }
@@ -301,5 +307,7 @@ function notFound(message: string): never {
 
 export async function createBookService(opts: BookServiceOptions): Promise<BookService> {
   const breaker = await createMetadataBreaker(opts.redis, opts.keys, { now: opts.now, log: opts.log, ...opts.breaker });
-  return new BookService(opts, breaker);
+  const service = new BookService(opts, breaker);
+  await service.cache.start();
+  return service;
 }

@@ -24,8 +24,9 @@ export interface CachePolicy {
 export const CACHE_POLICIES: Record<Resource, CachePolicy> = {
   // Book page = book + author + rating summary + first page of reviews: the hot read.
   bookPage: { ttlSec: 300, graceSec: 60, l1: { ttlMs: 1_000, max: 1_000 }, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
-  // Later review pages: keyed by cursor, tracked per book so a write drops exactly that book's pages.
-  reviewPage: { ttlSec: 120, graceSec: 30, l1: false, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
+  // Later review pages: keyed by cursor, tracked per book so a write drops exactly that book's pages
+  // (from every process's L1 too: the invalidation publishes the index's members).
+  reviewPage: { ttlSec: 120, graceSec: 30, l1: { ttlMs: 1_000, max: 1_000 }, invalidatedBy: ['review.created', 'review.edited', 'review.deleted', 'vote.cast'] },
   // Browse/search first pages, keyed by the normalized filter: no write can name the lists it changes
   // (a rating moves a book in every list that holds it), so a short ttl is the staleness bound.
   bookList: { ttlSec: 30, graceSec: 30, l1: { ttlMs: 1_000, max: 200 }, invalidatedBy: [] },
@@ -38,8 +39,9 @@ export const CACHE_POLICIES: Record<Resource, CachePolicy> = {
   authorProfile: { ttlSec: 300, graceSec: 60, l1: false, invalidatedBy: ['review.created', 'review.edited', 'review.deleted'] },
   // Leaderboard responses: the sorted sets are updated on every write, the rendered list may lag 10 s.
   leaderboard: { ttlSec: 10, graceSec: 20, l1: { ttlMs: 1_000, max: 50 }, invalidatedBy: [] },
-  // External metadata: the long grace is the breaker's fallback ("last cached metadata").
-  metadata: { ttlSec: 600, graceSec: 7 * 86_400, l1: false, invalidatedBy: [] },
+  // External metadata: the long grace is the breaker's fallback ("last cached metadata"). Never
+  // invalidated by a write, so an L1 spares the hot pages a Redis round trip each.
+  metadata: { ttlSec: 600, graceSec: 7 * 86_400, l1: { ttlMs: 10_000, max: 5_000 }, invalidatedBy: [] },
 };
 // Private data (GET /me, sessions) is not in this table on purpose: it is never cached shared.
 
