@@ -1,7 +1,7 @@
 // Commands that look at a whole keyspace (SCAN, INFO, DBSIZE) see one server. On a Redis Cluster
 // each master holds only its own slots, so these helpers ask every master and merge the answers.
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisClient } from './redis-client';
+import { whenRedisReady, type RedisClient } from './redis-client';
 
 /** The servers that hold keys: the client itself, or every master of a cluster. */
 export function mastersOf(redis: RedisClient): Redis[] {
@@ -10,6 +10,9 @@ export function mastersOf(redis: RedisClient): Redis[] {
 
 /** Every key matching `pattern`, from every master, in batches (SCAN with COUNT, never KEYS). */
 export async function* scanKeys(redis: RedisClient, pattern: string, count = 1000): AsyncGenerator<string[]> {
+  // Until a cluster client is ready, nodes() still lists the seed connections it is about to replace
+  // (a scan on one of them fails with "Connection is closed"): a demo's first command is often a scan.
+  if (redis instanceof Cluster && redis.status !== 'ready') await whenRedisReady(redis, 5000);
   for (const node of mastersOf(redis)) {
     let cursor = '0';
     do {
