@@ -30,6 +30,8 @@ export async function whenMastersKnown(redis: RedisClient, timeoutMs = 5000): Pr
 
 /** Every key matching `pattern`, from every master, in batches (SCAN with COUNT, never KEYS). */
 export async function* scanKeys(redis: RedisClient, pattern: string, count = 1000): AsyncGenerator<string[]> {
+  // Until a cluster client is ready, nodes() still lists the seed connections it is about to replace
+  // (a scan on one of them fails with "Connection is closed"): a demo's first command is often a scan.
   await whenMastersKnown(redis);
   for (const node of mastersOf(redis)) {
     let cursor = '0';

@@ -1,5 +1,6 @@
 // `npm run bench 5.1.1`: one million members loaded with pipelines, then top-10, rank and increment
 // latency from Redis and from an indexed Postgres table holding the same rows, in the same run.
+import { clusterVsSingle } from '../../harness/cluster-bench';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { measure } from '../../harness/latency';
 import { latencyMetric, rateMetric, ratio } from '../../harness/report';
@@ -40,6 +41,17 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   const incr = await measure(() => board.increment(randomMember(), 1), { iterations });
   const rawZincrby = await measure(() => ctx.redis.zincrby(board.key, 0, randomMember()), { iterations });
 
+  // The same increment on a private single server and a private 3-master cluster, call by call.
+  const topology = await clusterVsSingle(ctx, {
+    what: 'increment (incr-score.lua)',
+    iterations: quick ? 500 : 5_000,
+    setup: async (redis, keys) => {
+      const b = new Leaderboard(redis, keys, 'bench-topology', { publish: false });
+      await b.loadMany(members(1_000));
+      return (i) => b.increment(`player:${Math.abs(i) % 1_000}`, 1);
+    },
+  });
+
   // Postgres: the same rows, with the index a leaderboard query needs.
   await ctx.pg.query('CREATE TABLE lb (member text PRIMARY KEY, score bigint NOT NULL, seq bigint NOT NULL)');
   const pgBar = progress('load Postgres (COPY)', n);
@@ -79,6 +91,7 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       latencyMetric('Postgres top 10 (ORDER BY … LIMIT 10, indexed)', pgTop10),
       latencyMetric('Postgres rank (count of rows ahead)', pgRank),
       latencyMetric('Postgres increment (UPDATE by primary key)', pgIncr),
+      ...topology.metrics,
     ],
     ratios: [
       ratio('postgres_top10_p50 / redis_top10_p50', pgTop10.p50 / top10.p50),
@@ -88,10 +101,12 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       ratio('redis_load_rate / 200k members/s target', loadRate / 200_000, { atLeast: 1 }),
       ratio('redis_top10_p99 / 1 ms target', top10.p99 / 1000, { atMost: 1 }),
       ratio('redis_rank_p99 / 1 ms target', rank.p99 / 1000, { atMost: 1 }),
+      ...topology.ratios,
     ],
     notes: [
       `${n.toLocaleString('en-US')} members with scores 0–999,999 from a fixed seed; random members for rank and increment.`,
       'Postgres holds the same rows with an index on (score DESC, seq ASC), the order the leaderboard uses.',
+      'Cluster vs single: the same board (1,000 members) on a private single server and a private 3-master cluster (one replica each) on this machine, increments alternating call by call.',
       'The rank query is where the sorted set wins by orders of magnitude: ZREVRANK is O(log n), counting rows ahead is O(rank).',
     ],
   };

@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { LatencyRecorder, type LatencyStats } from '../../harness/latency';
 import { latencyMetric, rateMetric, ratio, type Metric } from '../../harness/report';
+import { clusterRows } from './cluster-bench';
 import { ChatClient } from './src/client';
 import type { ChatMessage } from './src/protocol';
 import { startChatServer, type RunningChatServer } from './src/server';
@@ -160,6 +161,10 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
     const rawRate = total / ((performance.now() - r0) / 1000);
     metrics.push(rateMetric(`bare PUBLISH → one SUBSCRIBE connection, ${senders} publishers awaiting each reply (messages/s)`, rawRate, 'msg/s'));
 
+    // (3) Redis Cluster: the message hot path on a cluster vs one server, and a failover drill.
+    const onCluster = await clusterRows(ctx, quick);
+    metrics.push(...onCluster.metrics);
+
     const small = sizes[0]!;
     const big = sizes.at(-1)!;
     const mid = sizes[1]!;
@@ -172,11 +177,13 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
         ratio(`fanout_p99_${mid} / fanout_p99_${small}`, p(mid).perDelivery.p99 / p(small).perDelivery.p99),
         ratio(`last_delivery_p50_${big} / ${big}`, p(big).lastDelivery.p50 / big, undefined, 'µs per subscriber on average: time to the last of them ÷ their number'),
         ratio('chat_msgs_per_s / bare_publish_per_s', chatRate / rawRate, undefined, 'what validation, history and the WebSocket hops cost over bare pub/sub'),
+        ...onCluster.ratios,
       ],
       notes: [
         `Fan-out: ${sizes.join(', ')} WebSocket subscribers of one room, alternating between two chat servers in this process (each with its own Redis command and SUBSCRIBE connections); the sender is on server A. Every message goes sender → A → MULTI(LPUSH, LTRIM) + PUBLISH → both servers' subscriber connections → every socket. Messages are sent one at a time: the next leaves when all subscribers have the previous one (${sizes.map((n) => `${messagesFor(n)} at ${n}`).join(', ')}, after a warm-up).`,
         'Clients, servers and the event loop that measures share one process and these two cores, so the 1,000-subscriber numbers include the clients parsing 1,000 frames: read them as an upper bound on the servers\' cost. Subscribers share ten user names (sub-0 … sub-9), so joining the room publishes ten join events, not one per socket.',
         `Throughput: ${total.toLocaleString('en-US')} messages from ${senders} sockets (2 per server) into one room with ${listeners.length} listeners, timed until one listener on server B had them all; against bare PUBLISH to one SUBSCRIBE connection from the same number of publishers, each waiting for its reply as a chat socket's frames do (they are handled one after another, to keep their order).`,
+        'Cluster: one chat message\'s Redis work (MULTI LPUSH+LTRIM on the room history, PUBLISH on the room channel) on a private single server and a private 3-master cluster, alternating; then the failover drill of test/failover.test.ts (logins and registrations while the master of the users hash is killed).',
       ],
     };
   } finally {

@@ -1,5 +1,6 @@
 // `npm run lab 5.1.2`: two chat servers in this process (each with its own Redis connections, as two
 // processes would have), three scripted users, and a narration of what travels through Redis.
+import { Cluster } from 'ioredis';
 import { deleteByPrefix, type LabContext } from '../../harness/context';
 import { AppError } from '../../shared/errors';
 import { ChatClient, login, loginOrRegister } from './src/client';
@@ -99,7 +100,12 @@ export async function runDemo(ctx: LabContext): Promise<void> {
 
     // --- a clean leave ----------------------------------------------------------------------------------------
     const channel = keys.key('room', 'general');
-    const subscribers = async () => ((await ctx.redis.pubsub('NUMSUB', channel)) as [string, number])[1];
+    // NUMSUB counts one node's subscribers: on a cluster, add up every node (a subscriber may sit on any).
+    const nodes = ctx.redis instanceof Cluster ? ctx.redis.nodes('all') : [ctx.redis];
+    const subscribers = async () => {
+      const counts = await Promise.all(nodes.map(async (n) => Number(((await n.pubsub('NUMSUB', channel)) as [string, number])[1])));
+      return counts.reduce((a, b) => a + b, 0);
+    };
     log.info(`PUBSUB NUMSUB ${channel} → ${await subscribers()} (servers A and B)`);
     await bob.close();
     await alice.next('leave', (e) => e.user === 'bob');

@@ -11,16 +11,16 @@ import { runInspector } from './src/cli';
 /** Builds a keyspace of all five types, with and without TTL, under `base` (e.g. `wb:5.1.3:`). */
 export async function seedDemo(ctx: LabContext, base: string): Promise<number> {
   const r = ctx.redis;
-  const p = r.pipeline();
-  for (let i = 1; i <= 5; i++) p.hset(`${base}user:${i}`, { name: `user ${i}`, email: `u${i}@example.com`, plan: i % 2 ? 'free' : 'pro' });
-  for (let i = 1; i <= 4; i++) p.set(`${base}session:${i}`, `token-${i}`, 'PX', 5_000 * i); // expire in 5…20 s
-  p.set(`${base}config:theme`, 'dark'); // no TTL: a config value
-  for (let i = 1; i <= 3; i++) p.set(`${base}cache:page:${i}`, 'x'.repeat(2_000 * i), 'EX', 60);
-  p.zadd(`${base}board:weekly`, 310, 'ada', 250, 'grace', 180, 'linus', 90, 'ken');
-  p.rpush(`${base}queue:emails`, 'welcome:1', 'welcome:2', 'reset:3');
-  p.sadd(`${base}tags:redis`, 'db', 'cache', 'queue');
-  p.expire(`${base}tags:redis`, 120);
-  await p.exec();
+  // Commands sent together rather than one pipeline: on a Redis Cluster these keys live on different masters.
+  await Promise.all([
+    ...Array.from({ length: 5 }, (_, k) => r.hset(`${base}user:${k + 1}`, { name: `user ${k + 1}`, email: `u${k + 1}@example.com`, plan: (k + 1) % 2 ? 'free' : 'pro' })),
+    ...Array.from({ length: 4 }, (_, k) => r.set(`${base}session:${k + 1}`, `token-${k + 1}`, 'PX', 5_000 * (k + 1))), // expire in 5…20 s
+    r.set(`${base}config:theme`, 'dark'), // no TTL: a config value
+    ...Array.from({ length: 3 }, (_, k) => r.set(`${base}cache:page:${k + 1}`, 'x'.repeat(2_000 * (k + 1)), 'EX', 60)),
+    r.zadd(`${base}board:weekly`, 310, 'ada', 250, 'grace', 180, 'linus', 90, 'ken'),
+    r.rpush(`${base}queue:emails`, 'welcome:1', 'welcome:2', 'reset:3'),
+    r.sadd(`${base}tags:redis`, 'db', 'cache', 'queue').then(() => r.expire(`${base}tags:redis`, 120)),
+  ]);
   return 5 + 4 + 1 + 3 + 3;
 }
 

@@ -12,7 +12,7 @@ export default defineLab({
   usage: {
     demo: 'a small keyspace of every type, each command on it',
     flags: {
-      url: { value: 'URL', about: 'redis://[user:password@]host:port[/db] or rediss:// (default: the workbook Redis)' },
+      url: { value: 'URL', about: 'redis://[user:password@]host:port[/db], rediss://, or redis-cluster://host:port,… (default: the workbook Redis)' },
       'tls-ca': { value: 'FILE', about: 'rediss://: trust this CA certificate (PEM)' },
       insecure: { about: 'rediss:// without certificate checks (self-signed test servers)' },
       timeout: { value: 'MS', about: 'the longest wait for any reply (default 5000)' },

@@ -2,6 +2,7 @@
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
 import { createBareApp, loadApp, type LoadOptions, type LoadResult } from '../../harness/load';
 import { ratio, type Metric } from '../../harness/report';
+import { clusterRows } from './cluster-bench';
 import { lbKeys } from './src/keys';
 import { leaderboardService, removeGame, servedTopCacheMs } from './src/service';
 
@@ -78,22 +79,27 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
   }
   const [bare, topUncached, top, submit] = routes.map(([name]) => combine(slices[name]!));
   const errors = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;
+  // Redis Cluster: the submit script on a private cluster vs one server, then a failover drill.
+  const onCluster = await clusterRows(ctx, quick);
   return {
     metrics: [
       httpMetric('bare express GET /bare', bare),
       httpMetric('GET top 100, Redis read every request', topUncached),
       httpMetric(`GET top 100, as served (${cacheMs} ms micro-cache)`, top),
       httpMetric('POST score (Lua: 3 boards + stats + history)', submit),
+      ...onCluster.metrics,
     ],
     ratios: [
       ratio('top100_rps / bare_rps', top.requestsPerSec / bare.requestsPerSec, { atLeast: 0.6 }, `as served: first page micro-cached ${cacheMs} ms, cleared by top-N events`),
       ratio('top100_uncached_rps / bare_rps', topUncached.requestsPerSec / bare.requestsPerSec, { atLeast: 0.6 }, 'ZREVRANGE 0 100 + JSON on every request'),
       ratio('submit_rps / bare_rps', submit.requestsPerSec / bare.requestsPerSec),
+      ...onCluster.ratios,
     ],
     notes: [
       `${players.toLocaleString('en-US')} players on the all-time board; autocannon with ${connections} connections, ${rounds} rounds of ${slice} s slices per route taken in turns (${rounds * slice} s per route), all in this run; req/s = requests ÷ seconds over the slices, p50 the mean of the slices' p50, p99 and max the worst slice.`,
       'The bare route is express answering {"ok":true}; the API routes also pass zod validation, the metrics middleware and a Redis round trip.',
       `Non-2xx or failed responses: bare ${errors(bare)}, top-100 ${errors(topUncached)} / ${errors(top)} (uncached / served), submit ${errors(submit)}.`,
+      'Cluster: the submit script called directly (no HTTP) on a private single server and a private 3-master cluster with one replica each, alternating call by call; then the failover drill of test/failover.test.ts (submits and top-10 reads while the master of the game\'s slot is killed).',
       'Load generator, API and Redis share the machine\'s cores, so the Redis round trip costs the API CPU the bare route does not pay.',
     ],
   };

@@ -1,8 +1,8 @@
 // The plumbing every leaderboard shares: key names, input checks, the Lua scripts, parsing replies,
 // and the operations that are not the lesson (count, remove, bulk load). The lesson's operations live
 // in leaderboard.ts.
-import type { Cluster, Redis } from 'ioredis';
 import type { KeyBuilder } from '../../../shared/keys';
+import type { RedisClient } from '../../../shared/redis-client';
 import { luaCommand, type LuaCommand } from '../../../shared/lua';
 import { decodeScore, encodeScore, MAX_SCORE, type TieBreak } from './score-encoding';
 import { ValidationError } from '../../../shared/errors';
@@ -50,7 +50,7 @@ export abstract class LeaderboardBase {
   private readonly removeScript: LuaCommand<number>;
 
   constructor(
-    protected readonly redis: Redis | Cluster,
+    protected readonly redis: RedisClient,
     keys: KeyBuilder,
     readonly name: string,
     opts: LeaderboardOptions = {},

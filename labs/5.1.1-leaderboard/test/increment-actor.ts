@@ -1,7 +1,7 @@
 // A race actor for the concurrency test: each actor adds 1 to one of ten players.
-import { Redis } from 'ioredis';
 import { defineRaceActor } from '../../../harness/race';
 import { keyBuilder } from '../../../shared/keys';
+import { connectRedis } from '../../../shared/redis-client';
 import { Leaderboard } from '../src/leaderboard';
 
 export interface IncrementArgs {
@@ -12,7 +12,8 @@ export interface IncrementArgs {
 
 export default defineRaceActor({
   setup(args: IncrementArgs) {
-    const redis = new Redis(args.redisUrl);
+    // connectRedis: a redis-cluster:// URL (the cluster pass) gives a Cluster client, like the lab's own.
+    const redis = connectRedis(args.redisUrl);
     return { redis, board: new Leaderboard(redis, keyBuilder({ prefix: args.prefix, lab: '5.1.1' }), args.board) };
   },
   async act(state, index) {

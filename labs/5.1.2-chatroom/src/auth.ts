@@ -3,7 +3,7 @@
 // replaced. Login attempts are limited per account and per client. A login hands out a random token
 // stored with a TTL, which the WebSocket upgrade must present.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { z } from 'zod';
 import { ConflictError, UnauthorizedError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
@@ -45,7 +45,7 @@ export interface Auth {
   logout(token: string): Promise<void>;
 }
 
-export function createAuth(redis: Redis, keys: KeyBuilder, opts: AuthOptions = {}): Auth {
+export function createAuth(redis: RedisClient, keys: KeyBuilder, opts: AuthOptions = {}): Auth {
   const params = opts.passwordParams ?? DEFAULT_SCRYPT;
   const ttl = opts.sessionTtlSec ?? 24 * 3600;
   const usersKey = keys.key('users');

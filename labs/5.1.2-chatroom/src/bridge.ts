@@ -1,7 +1,7 @@
 // The pub/sub bridge: each room is a Redis channel. A server PUBLISHes what its sockets say, and holds ONE
 // subscriber connection on which it SUBSCRIBEs to every room one of its sockets is in. Any number of
 // server processes then share rooms, because every message goes through Redis, never through memory.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { KeyBuilder } from '../../../shared/keys';
 import type { RoomEvent } from './protocol';
 
@@ -26,7 +26,7 @@ export interface RoomBridge {
  * @param redis a normal connection, for PUBLISH
  * @param subscriber a connection used only for pub/sub: once it SUBSCRIBEs it can run no other command
  */
-export function createRoomBridge(redis: Redis, subscriber: Redis, keys: KeyBuilder): RoomBridge {
+export function createRoomBridge(redis: RedisClient, subscriber: RedisClient, keys: KeyBuilder): RoomBridge {
   const channelOf = (room: string) => keys.key('room', room);
   // room -> its local listeners, and the SUBSCRIBE that later subscribers of the same room must await.
   const rooms = new Map<string, { listeners: Set<RoomListener>; subscribed: Promise<unknown> }>();

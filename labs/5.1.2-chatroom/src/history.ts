@@ -1,6 +1,6 @@
 // Room history: the last N messages of a room in one capped list. LPUSH puts the newest at the head and
 // LTRIM cuts the tail in the same MULTI, so the list never holds more than N, whatever the traffic.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { KeyBuilder } from '../../../shared/keys';
 import type { ChatMessage } from './protocol';
 
@@ -14,7 +14,7 @@ export interface RoomHistory {
   readonly size: number;
 }
 
-export function createRoomHistory(redis: Redis, keys: KeyBuilder, size = DEFAULT_HISTORY_SIZE): RoomHistory {
+export function createRoomHistory(redis: RedisClient, keys: KeyBuilder, size = DEFAULT_HISTORY_SIZE): RoomHistory {
   const keyOf = (room: string) => keys.key('history', room);
   return {
     size,

@@ -2,7 +2,7 @@
 // user's last heartbeat. "Online" is a range query on the score; a user whose heartbeats stop (a closed
 // laptop, a crashed server) falls out of the range, and a sweep removes them and reports who left.
 // Time comes from an injected clock, so a test can move it forward instead of sleeping.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { KeyBuilder } from '../../../shared/keys';
 import { luaCommand } from '../../../shared/lua';
 
@@ -26,7 +26,7 @@ export interface Presence {
   readonly ttlMs: number;
 }
 
-export function createPresence(redis: Redis, keys: KeyBuilder, opts: PresenceOptions = {}): Presence {
+export function createPresence(redis: RedisClient, keys: KeyBuilder, opts: PresenceOptions = {}): Presence {
   const ttlMs = opts.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
   const now = opts.now ?? Date.now;
   const keyOf = (room: string) => keys.key('presence', room);

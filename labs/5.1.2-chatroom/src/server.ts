@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { isAppError } from '../../../shared/errors';
@@ -21,9 +21,9 @@ import { ClientFrame, DEFAULT_ROOMS, type ChatMessage, type RoomEvent, type Serv
 
 export interface ChatServerOptions {
   /** Commands: history, presence, sessions, PUBLISH. */
-  redis: Redis;
+  redis: RedisClient;
   /** A connection for SUBSCRIBE only. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   keys: KeyBuilder;
   /** The rooms that exist; joining anything else is an `unknown_room` error. */
   rooms?: readonly string[];

@@ -1,7 +1,7 @@
 // Starter: room history, left for you. The newest message goes to the head of a list with LPUSH, and LTRIM
 // keeps only the first `size` items, both in one MULTI. `recent` reads with LRANGE and returns the
 // messages oldest first. Key: `keys.key('history', room)`.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { NotImplementedError } from '../../../shared/errors';
 import type { KeyBuilder } from '../../../shared/keys';
 // Types only from src/: at run time every import of src/history lands in this very file.
@@ -10,7 +10,7 @@ import type { RoomHistory } from '../src/history';
 export type { RoomHistory };
 export const DEFAULT_HISTORY_SIZE = 50;
 
-export function createRoomHistory(_redis: Redis, _keys: KeyBuilder, size = DEFAULT_HISTORY_SIZE): RoomHistory {
+export function createRoomHistory(_redis: RedisClient, _keys: KeyBuilder, size = DEFAULT_HISTORY_SIZE): RoomHistory {
   return {
     size,
     push: async () => {

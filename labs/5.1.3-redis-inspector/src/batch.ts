@@ -1,7 +1,10 @@
 // Export and import a batch of keys in two round trips: one pipeline of TYPE (or EXISTS), then one
 // pipeline holding a MULTI … EXEC block per key with the commands of src/records.ts. Each block is
-// atomic (value and TTL together); the pipeline makes the whole batch cost one round trip.
+// atomic (value and TTL together); the pipeline makes the whole batch cost one round trip. On a Redis
+// Cluster a batch is split by the master that holds each key (src/nodes.ts): one pipeline per master.
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
+import { byMaster } from './nodes';
 import type { ExportRecord } from './record-format';
 import { readCommands, toRecord, writeCommands, type Cmd } from './records';
 
@@ -32,7 +35,20 @@ export interface ExportKeysOptions {
 }
 
 /** A record per key (null for keys that no longer exist), in the order given. */
-export async function exportKeys(redis: Redis, keys: Buffer[], opts: ExportKeysOptions = {}): Promise<Array<ExportRecord | null>> {
+export async function exportKeys(redis: RedisClient, keys: Buffer[], opts: ExportKeysOptions = {}): Promise<Array<ExportRecord | null>> {
+  const out: Array<ExportRecord | null> = new Array(keys.length).fill(null);
+  const groups = await byMaster(redis, keys.map((key, i) => ({ key, i })), (k) => k.key);
+  await Promise.all(
+    groups.map(async ([node, items]) => {
+      const records = await exportFromServer(node, items.map((k) => k.key), opts);
+      items.forEach((k, j) => (out[k.i] = records[j]!));
+    }),
+  );
+  return out;
+}
+
+/** exportKeys on one server, which holds every key given. */
+async function exportFromServer(redis: Redis, keys: Buffer[], opts: ExportKeysOptions): Promise<Array<ExportRecord | null>> {
   const out: Array<ExportRecord | null> = new Array(keys.length).fill(null);
   let todo = keys.map((_, i) => i);
   // a key whose type changed between TYPE and EXEC answers WRONGTYPE: read it again (a few times)
@@ -64,7 +80,7 @@ export async function exportKeys(redis: Redis, keys: Buffer[], opts: ExportKeysO
 }
 
 /** One key (for tests and small jobs). */
-export async function exportKey(redis: Redis, key: Buffer, opts: ExportKeysOptions = {}): Promise<ExportRecord | null> {
+export async function exportKey(redis: RedisClient, key: Buffer, opts: ExportKeysOptions = {}): Promise<ExportRecord | null> {
   return (await exportKeys(redis, [key], opts))[0]!;
 }
 
@@ -77,7 +93,14 @@ export interface ImportOptions {
  * Writes the records; without replace, keys that exist are skipped (checked with one EXISTS pipeline:
  * a key created by someone else between that check and our write would be merged into).
  */
-export async function importRecords(redis: Redis, records: ExportRecord[], opts: ImportOptions = {}): Promise<{ written: number; skipped: number }> {
+export async function importRecords(redis: RedisClient, records: ExportRecord[], opts: ImportOptions = {}): Promise<{ written: number; skipped: number }> {
+  const groups = await byMaster(redis, records, (r) => Buffer.from(r.key, 'base64'));
+  const counts = await Promise.all(groups.map(([node, recs]) => importToServer(node, recs, opts)));
+  return counts.reduce((a, b) => ({ written: a.written + b.written, skipped: a.skipped + b.skipped }), { written: 0, skipped: 0 });
+}
+
+/** importRecords on one server, which serves every key given. */
+async function importToServer(redis: Redis, records: ExportRecord[], opts: ImportOptions): Promise<{ written: number; skipped: number }> {
   let todo = records;
   if (!opts.replace && records.length) {
     const pipe = redis.pipeline();
@@ -97,6 +120,6 @@ export async function importRecords(redis: Redis, records: ExportRecord[], opts:
 }
 
 /** One record (for tests and small jobs). */
-export async function importRecord(redis: Redis, rec: ExportRecord, opts: ImportOptions = {}): Promise<'written' | 'skipped'> {
+export async function importRecord(redis: RedisClient, rec: ExportRecord, opts: ImportOptions = {}): Promise<'written' | 'skipped'> {
   return (await importRecords(redis, [rec], opts)).written ? 'written' : 'skipped';
 }

@@ -2,7 +2,7 @@
 // that returns data, print it (a table, or JSON with --json). Errors leave as one line.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { UsageError } from '../../../harness/usage-error';
 import { COMMAND_TIMEOUT_MS, openRedis, toCliError } from './connect';
 import { formatReply, runExec } from './exec';
@@ -53,7 +53,7 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
   let usageText = '';
   const program = new Command('npm run lab 5.1.3 --')
     .description('inspect a Redis instance: keys, ttl, memory, exec, stats, export, import')
-    .option('--url <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: the workbook Redis)')
+    .option('--url <url>', 'redis://[user:password@]host:port[/db], rediss:// for TLS, or redis-cluster://host:port,host:port for a Redis Cluster (default: the workbook Redis)')
     .option('--tls-ca <file>', 'rediss://: trust this CA certificate (PEM)')
     .option('--insecure', 'rediss:// without certificate checks (self-signed test servers)')
     .option('--timeout <ms>', 'the longest wait for any reply: a frozen server or a blocking command (BLPOP k 0) ends there', int('timeout'), COMMAND_TIMEOUT_MS)
@@ -62,7 +62,7 @@ export async function runInspector(argv: string[], io: CliIO): Promise<void> {
     .configureOutput({ writeOut: (s) => io.write(s), writeErr: (s) => void (usageText += s) });
 
   /** Opens the connection for one command and turns whatever fails into a one-line error. */
-  const withRedis = async (fn: (redis: Redis) => Promise<void>) => {
+  const withRedis = async (fn: (redis: RedisClient) => Promise<void>) => {
     const { url, insecure, tlsCa, timeout } = program.opts<{ url?: string; insecure?: boolean; tlsCa?: string; timeout: number }>();
     const target = url ?? io.defaultUrl;
     const redis = await openRedis(target, { insecure, caFile: tlsCa, commandTimeoutMs: timeout });

@@ -3,7 +3,7 @@
 // timeout, and every connection failure becomes one line (exit 2), never a stack.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
 import { UsageError } from '../../../harness/usage-error';
 import { ValidationError } from '../../../shared/errors';
 
@@ -12,7 +12,7 @@ export class ConnectionError extends UsageError {}
 
 /** Text with every URL password masked (`redis://:***@…`, `?password=***`): safe to print. */
 export { redactUrl } from '../../../shared/redis-client';
-import { redactUrl } from '../../../shared/redis-client';
+import { clusterNodes, connectRedis, isClusterUrl, redactUrl, type RedisClient } from '../../../shared/redis-client';
 
 /** Every command's answer is waited for at most this long (default; `--timeout` changes it). */
 export const COMMAND_TIMEOUT_MS = 5_000;
@@ -29,7 +29,8 @@ export interface OpenOptions {
 }
 
 /** Validates the URL, connects, and proves the connection with a PING (AUTH happens on connect). */
-export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Redis> {
+export async function openRedis(url: string, opts: OpenOptions = {}): Promise<RedisClient> {
+  if (isClusterUrl(url)) return openCluster(url, opts);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -76,6 +77,46 @@ export async function openRedis(url: string, opts: OpenOptions = {}): Promise<Re
   return redis;
 }
 
+/**
+ * A Redis Cluster (`redis-cluster://host:port,host:port`, seed nodes): the same strict options on
+ * every node, and the cluster gives up at the first failure too. Ready means the client has the slot
+ * table and every master answered PING, so a walk over the masters starts with all of them.
+ */
+async function openCluster(url: string, opts: OpenOptions): Promise<Cluster> {
+  try {
+    clusterNodes(url);
+  } catch (err) {
+    throw new UsageError(`invalid --url "${redactUrl(url)}": ${(err as Error).message} (redis-cluster://host:port,host:port)`);
+  }
+  let lastError: Error | undefined;
+  const cluster = connectRedis(url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 1,
+    connectTimeout: opts.timeoutMs ?? 3_000,
+    commandTimeout: opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
+    enableOfflineQueue: true,
+  }) as Cluster;
+  cluster.on('error', (err: Error) => {
+    lastError = (err as Error & { lastNodeError?: Error }).lastNodeError ?? err;
+  });
+  cluster.on('node error', (err: Error) => {
+    lastError = err;
+  });
+  const waitMs = (opts.timeoutMs ?? 3_000) + (opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const frozen = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout: no answer within ${waitMs} ms`)), waitMs);
+  });
+  try {
+    await Promise.race([cluster.connect().then(() => Promise.all(cluster.nodes('master').map((m) => m.ping()))), frozen]).finally(() => clearTimeout(timer));
+  } catch (err) {
+    cluster.disconnect();
+    throw connectionError(url, lastError ?? (err as Error));
+  }
+  return cluster;
+}
+
 function tlsOptions(opts: OpenOptions): ConnectionOptions {
   const tls: ConnectionOptions = {};
   if (opts.insecure) tls.rejectUnauthorized = false;
@@ -101,6 +142,8 @@ export function connectionError(url: string, err: Error): ConnectionError {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ConnectionError(`cannot connect to ${where}: unknown host`);
   if (code === 'ETIMEDOUT' || /timeout/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: timed out`);
   if (/certificate|SSL|TLS|EPROTO/i.test(msg + (code ?? ''))) return new ConnectionError(`cannot connect to ${where}: TLS failed (${firstLine(msg)})`);
+  if (/SELECT is not allowed in cluster mode/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: a cluster node has only database 0 (${firstLine(msg)})`);
+  if (/cluster support disabled/i.test(msg)) return new ConnectionError(`cannot connect to ${where}: not a cluster node (give it as redis://host:port)`);
   return new ConnectionError(`cannot connect to ${where}: ${firstLine(msg)}`);
 }
 

@@ -1,8 +1,13 @@
 // `exec <command ...>`: run one command and show its reply by shape, like redis-cli but with tables
 // for field/value and member/score replies. Only read-only commands run without --force (exercise 5).
-import type { Redis } from 'ioredis';
+// On a Redis Cluster a command with a key goes to the master of its slot (the client routes it); a
+// command without a key (INFO, DBSIZE, CONFIG GET…) is about one server, so it runs on every master
+// and the reply is shown per master.
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { ValidationError } from '../../../shared/errors';
-import { describeCommand } from './command-info';
+import { describeCommand, type CommandDoc } from './command-info';
+import { nodeName } from './nodes';
 import { dangerReason } from './danger';
 import { colors, table, type FormatOptions } from './format';
 
@@ -14,11 +19,13 @@ export type ReplyView =
   | { kind: 'string'; value: string }
   | { kind: 'empty' }
   | { kind: 'table'; head: string[]; rows: string[][] }
-  | { kind: 'list'; items: ReplyView[] };
+  | { kind: 'list'; items: ReplyView[] }
+  | { kind: 'nodes'; items: Array<{ node: string; view: ReplyView }> };
 
 export interface ExecResult {
   args: string[];
-  reply: Reply;
+  /** The reply; on a cluster, a keyless command's replies by master (`host:port`). */
+  reply: Reply | Record<string, Reply>;
   view: ReplyView;
 }
 
@@ -30,20 +37,33 @@ export class RefusedError extends ValidationError {}
  */
 const NOT_ONE_REPLY = new Set(['hello', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor', 'reset', 'quit', 'sync', 'psync', 'replconf']);
 
-/** Refuses what only --force may run (the message says why and how to force). */
-export async function guard(redis: Redis, args: string[], force = false): Promise<void> {
+/** Refuses what only --force may run (the message says why and how to force); returns what the server says of the command. */
+export async function guard(redis: RedisClient, args: string[], force = false): Promise<CommandDoc | undefined> {
   if (!args.length || !args[0]) throw new ValidationError('exec needs a command, e.g. exec HGETALL user:1');
   const name = args[0].toLowerCase();
   if (NOT_ONE_REPLY.has(name)) throw new ValidationError(`exec runs one command and prints its one reply; ${name.toUpperCase()} changes the connection itself (use redis-cli for it)`);
-  if (force) return;
-  const reason = dangerReason(args, await describeCommand(redis, args));
+  const doc = await describeCommand(redis, args);
+  if (force) return doc;
+  const reason = dangerReason(args, doc);
   if (reason) throw new RefusedError(`refused: ${reason}; only read-only commands run without --force`);
+  return doc;
 }
 
-export async function runExec(redis: Redis, args: string[], opts: { force?: boolean } = {}): Promise<ExecResult> {
-  await guard(redis, args, opts.force);
+export async function runExec(redis: RedisClient, args: string[], opts: { force?: boolean } = {}): Promise<ExecResult> {
+  const doc = await guard(redis, args, opts.force);
   const [name, ...rest] = args as [string, ...string[]];
-  const reply = (await redis.call(name, ...rest)) as Reply;
+  if (redis instanceof Cluster && doc?.firstKey === 0) {
+    const masters = redis.nodes('master');
+    const replies = (await Promise.all(masters.map((m) => m.call(name, ...rest)))) as Reply[];
+    return {
+      args,
+      reply: Object.fromEntries(masters.map((m, i) => [nodeName(m), replies[i]!])),
+      view: { kind: 'nodes', items: masters.map((m, i) => ({ node: nodeName(m), view: viewOf(args, replies[i]!) })) },
+    };
+  }
+  // A keyed command typed without its key cannot be routed: one master answers with Redis's own arity error.
+  const target = redis instanceof Cluster && doc?.firstKey !== undefined && rest.length < doc.firstKey ? redis.nodes('master')[0]! : redis;
+  const reply = (await target.call(name, ...rest)) as Reply;
   return { args, reply, view: viewOf(args, reply) };
 }
 
@@ -97,6 +117,8 @@ export function formatReply(view: ReplyView, opts: FormatOptions = {}, indent = 
       for (const row of view.rows) t.push(row);
       return t.toString();
     }
+    case 'nodes':
+      return view.items.map((i) => `${c.bold(`${i.node}:`)}\n${formatReply(i.view, opts)}`).join('\n');
     case 'list': {
       const width = String(view.items.length).length;
       return view.items

@@ -1,5 +1,5 @@
 // `keys <pattern>`: every matching key with its type, TTL and size, and totals per prefix.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { addToSummary, type PrefixRow } from './prefix';
 import type { KeyInfo } from './scan';
 import { summaryRows } from './summary';
@@ -24,15 +24,17 @@ export interface KeysReport {
   keys: KeyInfo[];
   truncated: boolean;
   summary: PrefixRow[];
+  /** Servers walked: 1, or every master of a cluster. */
+  masters: number;
 }
 
-export async function keysReport(redis: Redis, pattern: string, opts: KeysOptions = {}): Promise<KeysReport> {
+export async function keysReport(redis: RedisClient, pattern: string, opts: KeysOptions = {}): Promise<KeysReport> {
   const limit = opts.limit ?? 50;
   const acc = new Map<string, PrefixRow>();
   const listed: KeyInfo[] = [];
   let bytes = 0;
   let noTtl = 0;
-  const { matched, total } = await walkKeys(redis, pattern, opts, (infos) => {
+  const { matched, total, masters } = await walkKeys(redis, pattern, opts, (infos) => {
     for (const info of infos) {
       addToSummary(acc, info, opts.depth);
       bytes += info.bytes;
@@ -41,7 +43,7 @@ export async function keysReport(redis: Redis, pattern: string, opts: KeysOption
     }
   });
   listed.sort((a, b) => a.key.localeCompare(b.key));
-  return { pattern, matched, total, bytes, noTtl, keys: listed, truncated: matched > listed.length, summary: summaryRows(acc) };
+  return { pattern, matched, total, bytes, noTtl, keys: listed, truncated: matched > listed.length, summary: summaryRows(acc), masters };
 }
 
 export function formatKeysReport(r: KeysReport, opts: FormatOptions = {}): string {
@@ -49,7 +51,7 @@ export function formatKeysReport(r: KeysReport, opts: FormatOptions = {}): strin
   const keys = table(['key', 'type', 'TTL', 'memory'], { ...opts, align: ['left', 'left', 'right', 'right'] });
   for (const k of r.keys) keys.push([clip(k.key), k.type, k.pttl === -1 ? c.yellow('no TTL') : formatTtl(k.pttl), formatBytes(k.bytes)]);
   const groups = prefixTable(r.summary, opts);
-  const head = `${c.bold(formatCount(r.matched))} keys match ${c.cyan(r.pattern)} (of ${formatCount(r.total)} in the database), ${formatBytes(r.bytes)}, ${formatCount(r.noTtl)} without TTL`;
+  const head = `${c.bold(formatCount(r.matched))} keys match ${c.cyan(r.pattern)} (of ${formatCount(r.total)} in the database${r.masters > 1 ? `, over ${r.masters} masters` : ''}), ${formatBytes(r.bytes)}, ${formatCount(r.noTtl)} without TTL`;
   return [
     head,
     r.keys.length ? keys.toString() : c.dim('(no keys)'),

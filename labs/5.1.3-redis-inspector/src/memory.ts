@@ -1,6 +1,9 @@
 // `memory`: the biggest keys, bytes per prefix, and what INFO memory says about the instance, with a
-// warning where a setting will hurt (no maxmemory, noeviction, fragmentation).
-import type { Redis } from 'ioredis';
+// warning where a setting will hurt (no maxmemory, noeviction, fragmentation). On a Redis Cluster the
+// key walk covers every master, and INFO memory is read from each master: one row per master plus
+// their total, since memory limits and fragmentation are per server.
+import type { RedisClient } from '../../../shared/redis-client';
+import { mastersOf, nodeName } from './nodes';
 import { addToSummary, type PrefixRow } from './prefix';
 import type { KeyInfo } from './scan';
 import { summaryRows } from './summary';
@@ -29,7 +32,10 @@ export interface MemoryReport {
   /** Biggest first. */
   biggest: KeyInfo[];
   byPrefix: PrefixRow[];
+  /** The whole deployment: one server, or the masters of a cluster added up. */
   info: MemoryInfo;
+  /** INFO memory of each server walked (one row on a single server). */
+  nodes: Array<MemoryInfo & { node: string }>;
   warnings: string[];
 }
 
@@ -39,7 +45,7 @@ export interface MemoryOptions extends WalkOptions {
   depth?: number;
 }
 
-export async function memoryReport(redis: Redis, pattern = '*', opts: MemoryOptions = {}): Promise<MemoryReport> {
+export async function memoryReport(redis: RedisClient, pattern = '*', opts: MemoryOptions = {}): Promise<MemoryReport> {
   const top = positiveInt(opts.top ?? 10, 'top');
   const acc = new Map<string, PrefixRow>();
   let biggest: KeyInfo[] = [];
@@ -54,8 +60,41 @@ export async function memoryReport(redis: Redis, pattern = '*', opts: MemoryOpti
     // a bounded top-N: sort the small list plus this batch, keep N
     biggest = [...biggest, ...infos].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, top);
   });
-  const info = readMemoryInfo(parseInfo(await redis.info()));
-  return { pattern, matched, bytes, noTtl, biggest, byPrefix: summaryRows(acc), info, warnings: memoryWarnings(info, { matched, noTtl }) };
+  const nodes = await Promise.all(mastersOf(redis).map(async (m) => ({ node: nodeName(m), ...readMemoryInfo(parseInfo(await m.info())) })));
+  const perNode = nodes.map((n) => ({ node: n.node, warnings: memoryWarnings(n, { matched, noTtl }) }));
+  return { pattern, matched, bytes, noTtl, biggest, byPrefix: summaryRows(acc), info: totalMemory(nodes), nodes, warnings: mergeWarnings(perNode) };
+}
+
+/** The masters' INFO memory added up; a limit or policy that differs between them says so. */
+export function totalMemory(nodes: MemoryInfo[]): MemoryInfo {
+  if (nodes.length === 1) return { ...nodes[0]! };
+  const sum = (f: (m: MemoryInfo) => number) => nodes.reduce((n, m) => n + f(m), 0);
+  const used = sum((m) => m.used);
+  const policies = [...new Set(nodes.map((m) => m.policy))];
+  return {
+    used,
+    peak: sum((m) => m.peak), // each master's own peak: an upper bound of the cluster's
+    rss: sum((m) => m.rss),
+    fragmentation: used ? sum((m) => m.rss) / used : 0,
+    // One master without a limit is a cluster without one: it grows until its host runs out.
+    maxmemory: nodes.some((m) => m.maxmemory === 0) ? 0 : sum((m) => m.maxmemory),
+    policy: policies.length === 1 ? policies[0]! : `mixed: ${policies.join(', ')}`,
+    evictedKeys: sum((m) => m.evictedKeys),
+  };
+}
+
+/** Per-master warnings, once with "(every master)" when all masters share it, else named by master. */
+export function mergeWarnings(perNode: Array<{ node: string; warnings: string[] }>): string[] {
+  if (perNode.length === 1) return perNode[0]!.warnings;
+  const out: string[] = [];
+  for (const { node, warnings } of perNode) {
+    for (const w of warnings) {
+      const everywhere = perNode.every((n) => n.warnings.includes(w));
+      const line = everywhere ? `${w} (every master)` : `${node}: ${w}`;
+      if (!out.includes(line)) out.push(line);
+    }
+  }
+  return out;
 }
 
 export function readMemoryInfo(info: Record<string, string>): MemoryInfo {
@@ -100,15 +139,22 @@ export function formatMemoryReport(r: MemoryReport, opts: FormatOptions = {}): s
   const big = table(['#', 'key', 'type', 'memory', 'TTL'], { ...opts, align: ['right', 'left', 'left', 'right', 'right'] });
   r.biggest.forEach((k, i) => big.push([i + 1, clip(k.key), k.type, formatBytes(k.bytes), formatTtl(k.pttl)]));
   const m = r.info;
-  const inst = table(['used', 'peak', 'rss', 'fragmentation', 'maxmemory', 'policy'], opts);
-  inst.push([formatBytes(m.used), formatBytes(m.peak), formatBytes(m.rss), m.fragmentation.toFixed(2), m.maxmemory ? formatBytes(m.maxmemory) : c.yellow('none'), m.policy]);
+  const cells = (x: MemoryInfo) => [formatBytes(x.used), formatBytes(x.peak), formatBytes(x.rss), x.fragmentation.toFixed(2), x.maxmemory ? formatBytes(x.maxmemory) : c.yellow('none'), x.policy];
+  const perNode = r.nodes.length > 1;
+  const inst = table([...(perNode ? ['master'] : []), 'used', 'peak', 'rss', 'fragmentation', 'maxmemory', 'policy'], opts);
+  if (perNode) {
+    for (const n of r.nodes) inst.push([n.node, ...cells(n)]);
+    inst.push([c.bold('total'), ...cells(m)]);
+  } else {
+    inst.push(cells(m));
+  }
   return [
     `${formatCount(r.matched)} keys match ${c.cyan(r.pattern)}: ${formatBytes(r.bytes)}, ${formatCount(r.noTtl)} without TTL`,
     c.bold(`biggest ${r.biggest.length}`),
     r.biggest.length ? big.toString() : c.dim('(no keys)'),
     c.bold('by prefix'),
     prefixTable(r.byPrefix, opts),
-    c.bold('INFO memory'),
+    c.bold(perNode ? `INFO memory (${r.nodes.length} masters)` : 'INFO memory'),
     inst.toString(),
     ...r.warnings.map((x) => c.yellow(`warning: ${x}`)),
   ].join('\n');

@@ -2,6 +2,7 @@
 // KEYS would block the server for the whole walk; SCAN returns a cursor and a small batch at a time,
 // so other clients run between our calls. Per-key questions go in ONE pipeline per batch: a round
 // trip per key would spend almost all the time waiting on the network.
+// Both work on ONE server: on a Redis Cluster, src/walk.ts runs them on every master in turn.
 import type { Redis } from 'ioredis';
 
 export interface KeyInfo {

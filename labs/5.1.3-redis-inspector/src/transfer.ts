@@ -2,12 +2,13 @@
 // applied to a whole keyspace, a batch at a time (src/batch.ts: two round trips per batch).
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { ValidationError } from '../../../shared/errors';
 import { FORMAT, headerSchema, recordSchema, type ExportHeader, type ExportRecord } from './record-format';
 import { exportKeys, importRecords, type ImportOptions } from './batch';
 import { checkPattern, positiveInt } from './walk';
 import { parseInfo } from './info';
+import { mastersOf } from './nodes';
 
 export interface ExportOptions {
   /** `json` (portable, per type) or `dump` (DUMP payloads: exact and fast, same-or-newer Redis only). */
@@ -25,7 +26,7 @@ export interface ExportResult {
   format: 'json' | 'dump';
 }
 
-export async function exportToFile(redis: Redis, pattern: string, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportToFile(redis: RedisClient, pattern: string, file: string, opts: ExportOptions = {}): Promise<ExportResult> {
   checkPattern(pattern);
   if (!file) throw new ValidationError('export needs --out FILE');
   const format = opts.format ?? 'json';
@@ -47,27 +48,30 @@ export async function exportToFile(redis: Redis, pattern: string, file: string, 
 
   let keys = 0;
   const seen = new Set<string>(); // SCAN may repeat a key while the table rehashes
-  const flush = async (batch: Buffer[]) => {
-    const records = await exportKeys(redis, batch, { dump: format === 'dump' });
+  const flush = async (server: RedisClient, batch: Buffer[]) => {
+    const records = await exportKeys(server, batch, { dump: format === 'dump' });
     const lines = records.filter((r): r is ExportRecord => r !== null).map((r) => JSON.stringify(r));
     keys += lines.length;
     if (lines.length) await write(`${lines.join('\n')}\n`);
     opts.onProgress?.(keys);
   };
-  let pending: Buffer[] = [];
-  for await (const found of redis.scanBufferStream({ match: pattern, count: opts.count ?? 1_000 }) as AsyncIterable<Buffer[]>) {
-    for (const k of found) {
-      const id = k.toString('latin1');
-      if (seen.has(id)) continue;
-      seen.add(id);
-      pending.push(k);
-      if (pending.length >= batchSize) {
-        await flush(pending);
-        pending = [];
+  // Every master of a cluster in turn; a batch of one master's keys is read from that master.
+  for (const node of mastersOf(redis)) {
+    let pending: Buffer[] = [];
+    for await (const found of node.scanBufferStream({ match: pattern, count: opts.count ?? 1_000 }) as AsyncIterable<Buffer[]>) {
+      for (const k of found) {
+        const id = k.toString('latin1');
+        if (seen.has(id)) continue;
+        seen.add(id);
+        pending.push(k);
+        if (pending.length >= batchSize) {
+          await flush(node, pending);
+          pending = [];
+        }
       }
     }
+    if (pending.length) await flush(node, pending);
   }
-  if (pending.length) await flush(pending);
   out.end();
   await wait('finish');
   return { file, keys, bytes: out.bytesWritten, format };
@@ -84,7 +88,7 @@ export interface ImportResult {
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 export async function importFromFile(
-  redis: Redis,
+  redis: RedisClient,
   file: string,
   opts: ImportOptions & { batch?: number; maxLineBytes?: number; onProgress?(records: number): void } = {},
 ): Promise<ImportResult> {

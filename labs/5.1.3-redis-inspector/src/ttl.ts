@@ -1,7 +1,8 @@
 // `ttl <pattern>`: which keys expire soonest, and which never will. One SCAN walk per frame with a
 // pipelined PTTL per batch (no TYPE or MEMORY USAGE: a live view should stay light).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { ValidationError } from '../../../shared/errors';
+import { mastersOf } from './nodes';
 import { scanKeys } from './scan';
 import { clip, colors, formatCount, formatTtl, table, type FormatOptions } from './format';
 import { checkPattern, positiveInt } from './walk';
@@ -29,7 +30,7 @@ export interface TtlView {
   persistentTotal: number;
 }
 
-export async function ttlView(redis: Redis, pattern: string, opts: TtlOptions = {}): Promise<TtlView> {
+export async function ttlView(redis: RedisClient, pattern: string, opts: TtlOptions = {}): Promise<TtlView> {
   checkPattern(pattern);
   const limit = positiveInt(opts.limit ?? 20, 'limit');
   if (opts.withinMs !== undefined && !(opts.withinMs > 0)) throw new ValidationError('--within must be a positive number of seconds');
@@ -40,26 +41,29 @@ export async function ttlView(redis: Redis, pattern: string, opts: TtlOptions = 
   let matched = 0;
   let expiringTotal = 0;
   let persistentTotal = 0;
-  for await (const batch of scanKeys(redis, pattern, { count: opts.count })) {
-    if (!batch.length) continue;
-    const pipe = redis.pipeline();
-    for (const key of batch) pipe.pttl(key);
-    const replies = (await pipe.exec()) ?? [];
-    batch.forEach((key, i) => {
-      const pttl = Number(replies[i]![1]);
-      if (pttl === -2) return;
-      matched++;
-      if (pttl === -1) {
-        persistentTotal++;
-        persistent.push(key);
-      } else if (opts.withinMs === undefined || pttl <= opts.withinMs) {
-        expiringTotal++;
-        expiring.push({ key, pttl, expiresAt: at + pttl });
-      }
-    });
-    // keep only the soonest `limit` so a huge keyspace does not pile up in memory
-    if (expiring.length > limit * 4) keepSoonest(expiring, limit);
-    if (persistent.length > limit * 4) persistent.sort().splice(limit);
+  // every master of a cluster in turn (a single server: just it)
+  for (const node of mastersOf(redis)) {
+    for await (const batch of scanKeys(node, pattern, { count: opts.count })) {
+      if (!batch.length) continue;
+      const pipe = node.pipeline(); // the master that SCAN found them on
+      for (const key of batch) pipe.pttl(key);
+      const replies = (await pipe.exec()) ?? [];
+      batch.forEach((key, i) => {
+        const pttl = Number(replies[i]![1]);
+        if (pttl === -2) return;
+        matched++;
+        if (pttl === -1) {
+          persistentTotal++;
+          persistent.push(key);
+        } else if (opts.withinMs === undefined || pttl <= opts.withinMs) {
+          expiringTotal++;
+          expiring.push({ key, pttl, expiresAt: at + pttl });
+        }
+      });
+      // keep only the soonest `limit` so a huge keyspace does not pile up in memory
+      if (expiring.length > limit * 4) keepSoonest(expiring, limit);
+      if (persistent.length > limit * 4) persistent.sort().splice(limit);
+    }
   }
   keepSoonest(expiring, limit);
   persistent.sort().splice(limit);

@@ -1,7 +1,8 @@
 // The walk every command shares: SCAN batches (exercise 1), each described in one pipeline, with a
 // progress estimate against DBSIZE.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { ValidationError } from '../../../shared/errors';
+import { mastersOf } from './nodes';
 import { inspectKeys, scanKeys, type KeyInfo } from './scan';
 
 export interface WalkOptions {
@@ -19,38 +20,45 @@ export interface WalkOptions {
 export interface WalkResult {
   /** Keys that matched the pattern and still existed when inspected. */
   matched: number;
-  /** DBSIZE when the walk began. */
+  /** DBSIZE when the walk began (summed over the masters of a cluster). */
   total: number;
+  /** How many servers were walked (1, or the masters of a cluster). */
+  masters: number;
 }
 
-export async function walkKeys(redis: Redis, pattern: string, opts: WalkOptions, onBatch: (infos: KeyInfo[]) => void): Promise<WalkResult> {
+export async function walkKeys(redis: RedisClient, pattern: string, opts: WalkOptions, onBatch: (infos: KeyInfo[]) => void): Promise<WalkResult> {
   checkPattern(pattern);
   const count = positiveInt(opts.count ?? 1_000, 'count');
-  const total = await redis.dbsize();
+  // A cluster's keyspace is the sum of its masters' (replicas hold copies, not more keys).
+  const masters = mastersOf(redis);
+  const total = (await Promise.all(masters.map((m) => m.dbsize()))).reduce((a, b) => a + b, 0);
   let matched = 0;
   let calls = 0;
   // While one batch's pipeline is in flight, the next SCAN is already on its way: two round trips
   // overlap instead of following each other. Batches are still handed over in order.
   let inFlight: Promise<void> = Promise.resolve();
-  for await (const batch of scanKeys(redis, pattern, { count })) {
-    calls++;
-    const visited = Math.min(total, calls * count);
-    const prev = inFlight;
-    const inspected = inspectKeys(redis, batch, opts.samples);
-    inspected.catch(() => {}); // a failure surfaces when awaited below, never as an unhandled rejection
-    inFlight = (async () => {
-      await prev;
-      const infos = await inspected;
-      matched += infos.length;
-      onBatch(infos);
-      opts.onProgress?.(visited, total);
-    })();
-    inFlight.catch(() => {});
-    await prev; // at most one batch waiting: memory stays bounded
+  for (const node of masters) {
+    for await (const batch of scanKeys(node, pattern, { count })) {
+      calls++;
+      const visited = Math.min(total, calls * count);
+      const prev = inFlight;
+      // The batch came from this master's SCAN, so this master holds every key of it: one pipeline.
+      const inspected = inspectKeys(node, batch, opts.samples);
+      inspected.catch(() => {}); // a failure surfaces when awaited below, never as an unhandled rejection
+      inFlight = (async () => {
+        await prev;
+        const infos = await inspected;
+        matched += infos.length;
+        onBatch(infos);
+        opts.onProgress?.(visited, total);
+      })();
+      inFlight.catch(() => {});
+      await prev; // at most one batch waiting: memory stays bounded
+    }
   }
   await inFlight;
   opts.onProgress?.(total, total);
-  return { matched, total };
+  return { matched, total, masters: masters.length };
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { freePort } from '../../../harness/ports';
@@ -11,6 +11,7 @@ import { UsageError } from '../../../harness/usage-error';
 import { ValidationError } from '../../../shared/errors';
 import { ConnectionError, openRedis, redactUrl, toCliError } from '../src/connect';
 import { runInspector } from '../src/cli';
+import { mastersOf, nodeName } from '../src/nodes';
 
 let ctx: LabContext;
 let priv: ManagedRedis;
@@ -45,11 +46,25 @@ describe('errors: one line, exit 2', () => {
   });
 
   it('a database the server does not have is refused, not quietly replaced by db 0', async () => {
+    if (ctx.redis instanceof Cluster) {
+      // A cluster node has only db 0: /99 on one of its masters is refused the same way, in one line.
+      const err = await openRedis(`redis://${nodeName(mastersOf(ctx.redis)[0]!)}/99`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(oneLine(err)).toMatch(/a cluster node has only database 0 \(ERR SELECT is not allowed in cluster mode\)$/);
+      return;
+    }
     const url = new URL(ctx.services.redis.url);
     url.pathname = '/99';
     const err = await openRedis(url.toString()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect(oneLine(err)).toMatch(/no such database on that server \(ERR DB index is out of range\)$/);
+  });
+
+  it('a redis-cluster:// URL whose seed nodes are all down fails fast with one line', async () => {
+    const err = await openRedis(`redis-cluster://127.0.0.1:${closedPort}`, { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(oneLine(err)).toMatch(new RegExp(`^cannot connect to redis-cluster://127\\.0\\.0\\.1:${closedPort}: `));
+    await expect(openRedis('redis-cluster://nohostport')).rejects.toThrow(/invalid --url.*host:port/);
   });
 
   it('an unreachable server fails fast with one line (no retry loop)', async () => {

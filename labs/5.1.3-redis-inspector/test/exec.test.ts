@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { ValidationError } from '../../../shared/errors';
@@ -7,6 +7,7 @@ import { describeCommand } from '../src/command-info';
 import { dangerReason } from '../src/danger';
 import { formatReply, RefusedError, runExec, viewOf, type Reply } from '../src/exec';
 import { runInspector } from '../src/cli';
+import { mastersOf, nodeName } from '../src/nodes';
 
 let ctx: LabContext;
 let base: string;
@@ -62,6 +63,25 @@ describe('exec: replies formatted by type', () => {
 
 /** The guard's verdict, with the flags the shared server gives for the command. */
 const verdict = async (args: string[]) => dangerReason(args, await describeCommand(ctx.redis, args));
+
+describe('exec on a Redis Cluster', () => {
+  it('a command with a key goes to its master; a command without one runs on every master, shown per master', async () => {
+    const keyed = await runExec(ctx.redis, ['HGET', `${base}user:1`, 'name']);
+    expect(keyed.reply).toBe('Ada');
+    const r = await runExec(ctx.redis, ['DBSIZE']);
+    if (ctx.redis instanceof Cluster) {
+      const masters = mastersOf(ctx.redis).map(nodeName).sort();
+      expect(Object.keys(r.reply as Record<string, Reply>).sort()).toEqual(masters);
+      expect(r.view.kind).toBe('nodes');
+      // the three keys this file wrote are somewhere among the masters
+      expect(Object.values(r.reply as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
+      expect(formatReply(r.view, plain)).toMatch(new RegExp(`^${masters.map((m) => m.replace(/\./g, '\\.')).join('|')}`));
+    } else {
+      expect(r.reply).toBeGreaterThanOrEqual(3);
+      expect(r.view.kind).toBe('integer');
+    }
+  });
+});
 
 describe('exercise 5: refuse dangerous commands without --force', () => {
   let priv: ManagedRedis;

@@ -1,24 +1,28 @@
 // A keyspace of all five types (plus a stream), with and without TTL, under a test's prefix.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 
 export const BINARY = Buffer.from([0x00, 0xff, 0x10, 0x80, 0x41]);
 
-export async function buildKeyspace(redis: Redis, base: string): Promise<string[]> {
-  const p = redis.pipeline();
-  p.set(`${base}str:plain`, 'hello');
-  p.set(`${base}str:ttl`, 'soon gone', 'PX', 600_000);
-  p.set(Buffer.from(`${base}str:bin`), BINARY);
-  p.set(`${base}str:big`, 'x'.repeat(20_000), 'PX', 900_000);
-  p.hset(`${base}user:1`, { name: 'Ada', email: 'ada@example.com' });
-  p.hset(`${base}user:2`, { name: 'Grace', bin: BINARY });
-  p.pexpire(`${base}user:2`, 300_000);
-  p.rpush(`${base}queue:jobs`, 'a', 'b', 'a', '', 'c'); // order and duplicates matter
-  p.sadd(`${base}tags:1`, 'x', 'y', 'z');
-  p.pexpire(`${base}tags:1`, 120_000);
-  p.zadd(`${base}board:all`, 0.1, 'ada', '-inf', 'nobody', 1e300, 'grace', 42, 'linus');
-  p.zadd(`${base}board:day`, 3, 'a', 1, 'b');
-  p.pexpire(`${base}board:day`, 60_000);
-  await p.exec();
+/**
+ * Separate commands sent together, not one pipeline: on a cluster the keys live on different masters.
+ * A key's commands still run in order (one connection per server).
+ */
+export async function buildKeyspace(redis: RedisClient, base: string): Promise<string[]> {
+  await Promise.all([
+    redis.set(`${base}str:plain`, 'hello'),
+    redis.set(`${base}str:ttl`, 'soon gone', 'PX', 600_000),
+    redis.set(Buffer.from(`${base}str:bin`), BINARY),
+    redis.set(`${base}str:big`, 'x'.repeat(20_000), 'PX', 900_000),
+    redis.hset(`${base}user:1`, { name: 'Ada', email: 'ada@example.com' }),
+    redis.hset(`${base}user:2`, { name: 'Grace', bin: BINARY }),
+    redis.pexpire(`${base}user:2`, 300_000),
+    redis.rpush(`${base}queue:jobs`, 'a', 'b', 'a', '', 'c'), // order and duplicates matter
+    redis.sadd(`${base}tags:1`, 'x', 'y', 'z'),
+    redis.pexpire(`${base}tags:1`, 120_000),
+    redis.zadd(`${base}board:all`, 0.1, 'ada', '-inf', 'nobody', 1e300, 'grace', 42, 'linus'),
+    redis.zadd(`${base}board:day`, 3, 'a', 1, 'b'),
+    redis.pexpire(`${base}board:day`, 60_000),
+  ]);
   return KEYSPACE.map((k) => base + k);
 }
 
@@ -40,7 +44,7 @@ export const TYPES: Record<string, string> = {
 };
 
 /** Everything about a key, binary-safe, for comparing before and after a round trip. */
-export async function snapshot(redis: Redis, key: string): Promise<{ type: string; value: unknown; pttl: number }> {
+export async function snapshot(redis: RedisClient, key: string): Promise<{ type: string; value: unknown; pttl: number }> {
   const type = await redis.type(key);
   const pttl = await redis.pttl(key);
   let value: unknown;

@@ -1,6 +1,8 @@
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { inspectKeys, scanKeys } from '../src/scan';
+import { byMaster, mastersOf } from '../src/nodes';
 import { addToSummary, prefixOf, type PrefixRow } from '../src/prefix';
 import { formatKeysReport, keysReport } from '../src/keys';
 import { formatMemoryReport, memoryReport } from '../src/memory';
@@ -24,10 +26,17 @@ const plain = { color: false };
 const depth = () => base.split(':').length;
 const strip = (k: string) => k.slice(base.length);
 
+/** scanKeys works on one server: on a cluster, every master is scanned (as src/walk.ts does). */
 async function collect(p: string, count?: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const batch of scanKeys(ctx.redis, p, { count })) out.push(...batch);
+  for (const node of mastersOf(ctx.redis)) for await (const batch of scanKeys(node, p, { count })) out.push(...batch);
   return out;
+}
+
+/** inspectKeys is one pipeline to one server: on a cluster, one per master holding some of the keys. */
+async function inspect(keys: string[]) {
+  const groups = await byMaster(ctx.redis, keys, (k) => k);
+  return (await Promise.all(groups.map(([node, part]) => inspectKeys(node, part)))).flat();
 }
 
 describe('exercise 1: SCAN + pipelined TYPE/PTTL/MEMORY USAGE', () => {
@@ -45,7 +54,7 @@ describe('exercise 1: SCAN + pipelined TYPE/PTTL/MEMORY USAGE', () => {
   });
 
   it('inspectKeys gives type, TTL and memory for each key, in one pipeline', async () => {
-    const infos = await inspectKeys(ctx.redis, KEYSPACE.map((k) => base + k));
+    const infos = await inspect(KEYSPACE.map((k) => base + k));
     expect(infos).toHaveLength(KEYSPACE.length);
     for (const info of infos) {
       const k = strip(info.key);
@@ -65,9 +74,9 @@ describe('exercise 1: SCAN + pipelined TYPE/PTTL/MEMORY USAGE', () => {
   });
 
   it('inspectKeys leaves out keys that no longer exist', async () => {
-    const infos = await inspectKeys(ctx.redis, [`${base}user:1`, `${base}gone`]);
+    const infos = await inspect([`${base}user:1`, `${base}gone`]);
     expect(infos.map((i) => strip(i.key))).toEqual(['user:1']);
-    expect(await inspectKeys(ctx.redis, [])).toEqual([]);
+    expect(await inspectKeys(mastersOf(ctx.redis)[0]!, [])).toEqual([]);
   });
 
   it('ttl view: soonest expiry first, and the keys without TTL', async () => {
@@ -134,6 +143,12 @@ describe('exercise 2: group keys by prefix', () => {
     expect(rows['board:*']).toMatchObject({ count: 2, noTtl: 1, types: { zset: 2 } });
     expect(r.summary[0]!.prefix).toBe(`${base}str:*`); // biggest first: str:big holds 20 KB
     expect(r.summary.reduce((n, row) => n + row.count, 0)).toBe(r.matched);
+    // every server was walked: one, or each master of a cluster (where these keys are spread out)
+    expect(r.masters).toBe(mastersOf(ctx.redis).length);
+    if (ctx.redis instanceof Cluster) {
+      expect((await byMaster(ctx.redis, KEYSPACE.map((k) => base + k), (k) => k)).length).toBeGreaterThan(1);
+      expect(formatKeysReport(r, plain)).toContain(`over ${r.masters} masters`);
+    }
   });
 
   it('keys report lists at most --limit keys but counts them all', async () => {
@@ -167,6 +182,9 @@ describe('exercise 2: group keys by prefix', () => {
     expect(r.info.peak).toBeGreaterThanOrEqual(r.info.used);
     expect(r.info.policy).toMatch(/^(noeviction|allkeys-|volatile-)/);
     if (r.info.maxmemory === 0) expect(r.warnings.join('\n')).toContain('no maxmemory');
+    // INFO memory per server (every master of a cluster), and the total is their sum
+    expect(r.nodes).toHaveLength(mastersOf(ctx.redis).length);
+    expect(r.info.used).toBe(r.nodes.reduce((n, m) => n + m.used, 0));
     const text = formatMemoryReport(r, plain);
     expect(text).toContain('INFO memory');
     expect(text).toContain(`${base}str:big`);

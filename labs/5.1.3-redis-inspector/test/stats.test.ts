@@ -4,6 +4,7 @@ import { memoryWarnings, type MemoryInfo } from '../src/memory';
 import { parseInfo, parseKeyspace } from '../src/info';
 import { formatStats, sampleStats, statsFrame, type StatsFrame } from '../src/stats';
 import { runInspector } from '../src/cli';
+import { mastersOf, nodeName } from '../src/nodes';
 
 let ctx: LabContext;
 beforeAll(async () => {
@@ -33,6 +34,10 @@ describe('stats', () => {
     expect(f.clients).toBeGreaterThanOrEqual(1);
     expect(f.keyspace.find((d) => d.db === 0)?.keys).toBeGreaterThanOrEqual(1);
     expect(formatStats(f, { color: false })).toMatch(/ops\/s \(delta\)/);
+    // one row per server sampled (every master of a cluster); the totals are their sums
+    expect(f.nodes.map((n) => n.node).sort()).toEqual(mastersOf(ctx.redis).map(nodeName).sort());
+    expect(f.keyspace.reduce((n, d) => n + d.keys, 0)).toBe(f.nodes.reduce((n, x) => n + x.keys, 0));
+    expect(f.opsPerSecDelta).toBeGreaterThanOrEqual(f.nodes.reduce((n, x) => n + x.opsPerSecDelta, 0) - f.nodes.length);
   });
 
   it('stats --once --json prints one frame for scripts', async () => {

@@ -1,7 +1,7 @@
 // The leaderboard API: routes validate with the zod schemas of schemas.ts, call the pattern modules, and
 // answer `{ error: { code, message, details } }` for anything wrong with the request.
 import type { ErrorRequestHandler, Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError, NotFoundError } from '../../../shared/errors';
@@ -22,9 +22,9 @@ import { playerHistory, playerStats } from './stats';
 import { createSubmitter } from './submit';
 
 export interface LeaderboardDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** A dedicated connection for pub/sub (it can do nothing else once subscribed). */
-  subscriber: Redis;
+  subscriber: RedisClient;
   pg: pg.Pool;
   keys: KeyBuilder;
   auth: AdminAuth;

@@ -7,7 +7,7 @@
 // If step 2 fails, restore.lua merges the standings back (nothing lost) and the API answers 503.
 // While step 2 runs (a lock with a TTL), a second reset of the same board gets 409; a parked board
 // without the lock (a RENAME that ran after the API gave up in a stall) is merged back by the next reset.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type pg from 'pg';
 import { AppError, ConflictError } from '../../../shared/errors';
 import { luaCommand } from '../../../shared/lua';
@@ -52,7 +52,7 @@ const RESET_LOCK_MS = 60_000;
 
 export type ResetBoard = (game: string, board: BoardName) => Promise<ArchiveSummary>;
 
-export function createResetter(redis: Redis, pool: pg.Pool, keys: LbKeys, now: () => number): ResetBoard {
+export function createResetter(redis: RedisClient, pool: pg.Pool, keys: LbKeys, now: () => number): ResetBoard {
   const park = luaCommand<number>(redis, 'lbapi_reset', new URL('./reset.lua', import.meta.url), 3);
   const restore = luaCommand<number>(redis, 'lbapi_restore', new URL('./restore.lua', import.meta.url), 2);
   return async (game, board) => {

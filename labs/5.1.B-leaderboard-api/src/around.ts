@@ -1,7 +1,7 @@
 // Exercise 4: rank around me — the player's position and up to `n` players above and below.
 // ZREVRANK finds the position, ZREVRANGE reads the window around it. (Two commands: if the board moves
 // in between, the window is from a moment later; the player is marked where they are in it.)
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Entry } from './cursor';
 
 export interface Around {
@@ -13,7 +13,7 @@ export interface Around {
 }
 
 /** Undefined when the player is not on the board. */
-export async function rankAround(redis: Redis, key: string, player: string, n: number): Promise<Around | undefined> {
+export async function rankAround(redis: RedisClient, key: string, player: string, n: number): Promise<Around | undefined> {
   const rank = await redis.zrevrank(key, player);
   if (rank === null) return undefined;
   const start = Math.max(0, rank - n);

@@ -9,7 +9,7 @@
 // that move above the cursor do not push it onto the next page again (an offset would), and members
 // that drop out do not pull it back past the cursor (an offset would skip it). A member that changes
 // score may show up twice or not at all; that is correct, it really moved.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 import { BOARDS, type BoardName } from './periods';
@@ -53,7 +53,7 @@ export function decodeCursor(text: string, board: BoardName): Cursor {
 }
 
 /** Reads `limit` entries of the board at `key`, after `after` when given. */
-export async function readPage(redis: Redis, key: string, board: BoardName, period: string, limit: number, after?: Cursor): Promise<Page> {
+export async function readPage(redis: RedisClient, key: string, board: BoardName, period: string, limit: number, after?: Cursor): Promise<Page> {
   const found: Array<{ player: string; score: number }> = [];
   if (!after) {
     const flat = await redis.zrevrange(key, 0, limit, 'WITHSCORES'); // limit + 1: is there a next page?

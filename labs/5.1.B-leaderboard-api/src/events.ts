@@ -2,7 +2,7 @@
 // every API instance holds ONE subscriber connection (PSUBSCRIBE to all games' channels) and fans the
 // messages out to its own SSE clients, so a client connected to instance B sees a score posted to A.
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { once } from 'node:events';
 
 export interface BoardEvent {
@@ -28,7 +28,7 @@ export interface EventHub {
   close(): Promise<void>;
 }
 
-export function createEventHub(subscriber: Redis, pattern: string): EventHub {
+export function createEventHub(subscriber: RedisClient, pattern: string): EventHub {
   const listeners = new Map<string, Set<Listener>>();
   const everyEvent = new Set<Listener>();
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {

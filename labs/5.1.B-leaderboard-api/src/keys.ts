@@ -1,7 +1,8 @@
 // Every key of one game carries the game as a `{hash tag}`, so the three boards, the player's stats and
 // history all land in one Redis Cluster slot and the submit script may touch them together.
 // (The flip side: one game is one slot, so a single huge game cannot be spread over a cluster.)
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
+import { deleteMatching } from '../../../shared/redis-scan';
 import type { KeyBuilder } from '../../../shared/keys';
 import type { BoardName } from './periods';
 
@@ -38,14 +39,10 @@ export function lbKeys(keys: KeyBuilder): LbKeys {
   };
 }
 
-/** Deletes every key of one game (demo and bench clean-up): SCAN + UNLINK, never FLUSHALL. */
-export async function deleteGame(redis: Redis, keys: LbKeys, game: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.gamePattern(game), 'COUNT', 1000);
-    cursor = next;
-    if (found.length) deleted += await redis.unlink(...found);
-  } while (cursor !== '0');
-  return deleted;
+/**
+ * Deletes every key of one game (demo and bench clean-up): SCAN + UNLINK, never FLUSHALL. The game's
+ * keys share its {tag}, so on a cluster they sit on one master; the shared scan asks every master.
+ */
+export function deleteGame(redis: RedisClient, keys: LbKeys, game: string): Promise<number> {
+  return deleteMatching(redis, keys.gamePattern(game));
 }

@@ -1,6 +1,6 @@
 // A player's statistics (written by submit.lua) plus their current rank on each board, and the capped
 // history of past scores with the ranks each one reached.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { LbKeys } from './keys';
 import { BOARDS, currentPeriod, type BoardName } from './periods';
 
@@ -21,7 +21,7 @@ export interface HistoryEntry {
   ranks: Record<BoardName, number>;
 }
 
-export async function playerStats(redis: Redis, keys: LbKeys, game: string, player: string, now: number): Promise<PlayerStats | undefined> {
+export async function playerStats(redis: RedisClient, keys: LbKeys, game: string, player: string, now: number): Promise<PlayerStats | undefined> {
   const stats = await redis.hgetall(keys.stats(game, player));
   if (!stats.games) return undefined;
   const periods = BOARDS.map((b) => currentPeriod(b, now).name);
@@ -47,7 +47,7 @@ export async function playerStats(redis: Redis, keys: LbKeys, game: string, play
 }
 
 /** Newest first; undefined when the player never played this game. */
-export async function playerHistory(redis: Redis, keys: LbKeys, game: string, player: string, limit: number): Promise<HistoryEntry[] | undefined> {
+export async function playerHistory(redis: RedisClient, keys: LbKeys, game: string, player: string, limit: number): Promise<HistoryEntry[] | undefined> {
   const [[, exists], [, items]] = (await redis.multi().exists(keys.stats(game, player)).lrange(keys.history(game, player), 0, limit - 1).exec()) as [[null, number], [null, string[]]];
   if (!exists) return undefined;
   return items.map((text) => {

@@ -1,6 +1,6 @@
 // Exercise 2: the caller of submit.lua. It names the five keys (all under the game's hash tag), passes
 // the expiry times from the injected clock, and turns the flat reply into a typed result.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { luaCommand } from '../../../shared/lua';
 import type { LbKeys } from './keys';
 import { BOARDS, currentPeriod, expireAt, type BoardName } from './periods';
@@ -34,7 +34,7 @@ export interface SubmitOptions {
 
 export type SubmitScore = (game: string, player: string, score: number) => Promise<SubmitResult>;
 
-export function createSubmitter(redis: Redis, keys: LbKeys, opts: SubmitOptions): SubmitScore {
+export function createSubmitter(redis: RedisClient, keys: LbKeys, opts: SubmitOptions): SubmitScore {
   const submit = luaCommand<Array<string | number>>(redis, 'lbapi_submit', new URL('./submit.lua', import.meta.url), 5);
   return async (game, player, score) => {
     const now = opts.now();

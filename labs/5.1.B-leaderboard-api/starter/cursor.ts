@@ -1,5 +1,5 @@
 // Starter, exercise 3: opaque cursors and a page read that stays stable while scores change.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { NotImplementedError } from '../../../shared/errors';
 import type { BoardName } from '../src/periods';
 import type { Cursor, Page } from '../src/cursor';
@@ -21,6 +21,6 @@ export function decodeCursor(_text: string, _board: BoardName): Cursor {
  * follow. Without `after`: ZREVRANGE 0..limit. With `after`: ZREVRANGEBYSCORE from `after.score` down,
  * skipping members of that same score that are ≥ `after.player` (already shown) — never an offset.
  */
-export async function readPage(_redis: Redis, _key: string, _board: BoardName, _period: string, _limit: number, _after?: Cursor): Promise<Page> {
+export async function readPage(_redis: RedisClient, _key: string, _board: BoardName, _period: string, _limit: number, _after?: Cursor): Promise<Page> {
   throw new NotImplementedError('exercise 3: read a page after the cursor with ZREVRANGEBYSCORE');
 }

@@ -1,5 +1,5 @@
 // Starter, exercise 2: call src/submit.lua (read it first: its header lists KEYS and ARGV).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { NotImplementedError } from '../../../shared/errors';
 import type { LbKeys } from '../src/keys';
 import type { SubmitOptions, SubmitScore } from '../src/submit';
@@ -15,7 +15,7 @@ export type { BoardStanding, SubmitOptions, SubmitResult, SubmitScore } from '..
  *   `keys.channel(game)`, game, and the three period names;
  * - turn the flat reply into a SubmitResult (ranks 1-based, `improved` = the board's changed flag).
  */
-export function createSubmitter(_redis: Redis, _keys: LbKeys, _opts: SubmitOptions): SubmitScore {
+export function createSubmitter(_redis: RedisClient, _keys: LbKeys, _opts: SubmitOptions): SubmitScore {
   return async () => {
     throw new NotImplementedError('exercise 2: submit a score to the three boards with one call of submit.lua');
   };
