@@ -1,6 +1,7 @@
 // Redis stalls and outages against private redis-servers (harness/faults.ts): locks written late must
 // not hold a key, no answer carries driver text, and the service passes the outage drill.
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { describeDrill, runOutageDrill } from '../../../harness/drill';
@@ -17,7 +18,7 @@ let ctx: LabContext;
 let server: ManagedRedis;
 let look: Redis;
 const auth = { apiKeys: { 'admin-key': 'admin' }, jwtSecret: new TextEncoder().encode('a-test-secret-that-is-32-bytes-long!!') };
-const opened: Array<SmartCache | Service | Listening | Redis> = [];
+const opened: Array<SmartCache | Service | Listening | RedisClient> = [];
 
 beforeAll(async () => {
   [ctx, server] = await Promise.all([createTestContext('5.2.B', { serving: true }), startRedisServer()]);
@@ -26,7 +27,7 @@ beforeAll(async () => {
   look.on('error', () => {});
 });
 afterAll(async () => {
-  for (const o of opened.reverse()) (o instanceof Redis ? o.disconnect() : await o.close());
+  for (const o of opened.reverse()) ('disconnect' in o ? o.disconnect() : await o.close());
   look?.disconnect();
   await server?.dispose();
   await ctx?.dispose();
