@@ -100,6 +100,25 @@ describe('no driver text (issue 12)', () => {
   });
 });
 
+describe('a price change while Redis is gone', () => {
+  it('is saved, but answered 503 + Retry-After (the caches could not be told); repeated once Redis is back: 200 and the new price is read', async () => {
+    await server.start();
+    const { svc, http } = await serviceOn(server.url);
+    const before = (await (await within1s(`${http.url}/products/5`)).json()) as { priceCents: number };
+    expect(await look.exists(svc.cache.keys.data('product', '5'))).toBe(1); // the old price, in L2
+    await server.stop();
+    const put = () => fetch(`${http.url}/products/5`, { method: 'PUT', headers: { 'x-api-key': 'admin-key', 'content-type': 'application/json' }, body: JSON.stringify({ priceCents: before.priceCents + 1 }), signal: AbortSignal.timeout(1000) });
+    try {
+      const during = await put();
+      expect([during.status, during.headers.get('retry-after')]).toEqual([503, '1']);
+    } finally {
+      await server.start(); // empty again: restarted without persistence
+    }
+    await waitFor(async () => (await put()).status === 200, { what: 'the repeated PUT to succeed' });
+    expect(((await (await within1s(`${http.url}/products/5`)).json()) as { priceCents: number }).priceCents).toBe(before.priceCents + 1);
+  });
+});
+
 describe('outage drill (issue 12)', () => {
   it.each(['sigstop', 'client-pause'] as const)('the cached list route under load, Redis frozen (%s), killed and restarted: no hang, no 5xx, recovers, no locks left', async (freeze) => {
     await server.start();
