@@ -1,18 +1,24 @@
 // `npm run bench 5.2.B`: the smart cache against bentocache (the anchor: memory + redis drivers and a
 // redis bus on the same Redis), raw ioredis GET as the floor, the HTTP middleware against a bare
-// express route, and a request p99 while a private Redis is stopped. Everything in one run.
+// express route, a request p99 while a private Redis is stopped, and on Redis Cluster: the L2 hit on a
+// private cluster vs a private single server, then the service's failover drill. Everything in one run.
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
 import express from 'express';
-import { Redis } from 'ioredis';
+import { benchTopologies, clusterVsSingle, failoverMetrics } from '../../harness/cluster-bench';
+import type { LabContext } from '../../harness/context';
 import type { BenchApi, BenchResult } from '../../harness/define-lab';
+import { describeFailover, runFailoverDrill } from '../../harness/failover-drill';
 import { startRedisServer } from '../../harness/faults';
 import { measure, median, type LatencyStats, type MeasureOptions } from '../../harness/latency';
 import { loadAgainstBare, loadApp } from '../../harness/load';
 import { latencyMetric, rateMetric, ratio, ratioOfRounds, type Metric } from '../../harness/report';
 import { zipf } from '../../harness/seed/zipf';
-import { connectSmartCache, type SmartCache } from './src/cache';
+import { listen } from '../../shared/http';
+import { connectRedis } from '../../shared/redis-client';
+import { connectSmartCache, createSmartCache, type SmartCache } from './src/cache';
+import { keyspace } from './src/keys';
 import { makeEntry } from './src/entry';
 import { responseCache } from './src/http/response-cache';
 import { createCacheRedis, createCacheSubscriber } from './src/redis-client';
@@ -38,8 +44,8 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   const ours = await connectSmartCache(url, { keyBase: ctx.keys.key('ours'), ttl: 3_600_000, bus: true });
   const oursL2 = await connectSmartCache(url, { keyBase: ctx.keys.key('ours'), ttl: 3_600_000, l1: false, bus: false });
   closers.push(() => ours.close(), () => oursL2.close());
-  const bentoRedis = new Redis(url);
-  const bentoBus = new Redis(url);
+  const bentoRedis = connectRedis(url);
+  const bentoBus = connectRedis(url);
   const bento = new BentoCache({
     default: 'both',
     ttl: '1h',
@@ -55,8 +61,8 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   closers.push(() => bento.disconnectAll(), () => bentoRedis.disconnect(), () => bentoBus.disconnect());
   // bentocache's docs: `serialize: false` on the memory driver keeps values as they are (no JSON per
   // hit) for callers that do not mutate what they get — the fair L1 rival to ours, which does the same.
-  const bentoPlainRedis = new Redis(url);
-  const bentoPlainBus = new Redis(url);
+  const bentoPlainRedis = connectRedis(url);
+  const bentoPlainBus = connectRedis(url);
   const bentoPlain = new BentoCache({
     default: 'both',
     ttl: '1h',
@@ -68,7 +74,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     },
   });
   closers.push(() => bentoPlain.disconnectAll(), () => bentoPlainRedis.disconnect(), () => bentoPlainBus.disconnect());
-  const raw = new Redis(url);
+  const raw = connectRedis(url);
   const rawT = createCacheRedis(url);
   closers.push(() => raw.disconnect(), () => rawT.disconnect());
   const rawKey = ctx.keys.key('raw', 'product');
@@ -234,8 +240,25 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
       { name: 'errors (non-2xx) during the outage', unit: 'requests', value: during.non2xx + during.errors },
     );
 
+    // ─── Redis Cluster: the L2 hit path on a cluster vs one server, then the failover drill ─────
+    const cvs = await clusterVsSingle(ctx, {
+      what: 'L2 hit getOrSet (L2-only cache)',
+      iterations: quick ? 300 : 3000,
+      setup: async (redis, keys) => {
+        const cache = await createSmartCache({ keyBase: keys.key('cvs'), redis, l1: false, ttl: 3_600_000 }).start();
+        closers.push(() => cache.close());
+        await cache.set('warm', row);
+        return () => cache.getOrSet('warm', load);
+      },
+    });
+    metrics.push(...cvs.metrics);
+    const drill = await serviceFailover(ctx);
+    metrics.push(...failoverMetrics(drill, 'failover (price change + read)'));
+    notes.push(`Cluster: the L2-only getOrSet of one warm key on a private 3-master cluster (one replica each) vs a private single server, alternating calls; then the failover drill of test/failover.test.ts on the service over that cluster (PUT a price, GET it, 4 in flight, while the master of the products' entries is killed): ${describeFailover(drill)}.`);
+
     // ─── ratios ─────────────────────────────────────────────────────────────────────────────────
     const ratios = [
+      ...cvs.ratios,
       ratioOfRounds('ours_l1_hit_p50 / bentocache_l1_hit_p50', paired(l1Fns, 'ours', 'bento', 'p50'), { atMost: 0.5 }, 'bentocache with its default serialize: true (a JSON parse per hit)'),
       ratioOfRounds('ours_l1_hit_p50 / bentocache_no_serialize_l1_hit_p50', paired(l1Fns, 'ours', 'bentoPlain', 'p50'), { atMost: 0.2 }, 'bentocache with serialize: false, as its docs advise for values nobody mutates'),
       ratioOfRounds('ours_l2_hit_p50 / raw_get_p50', paired(l2Fns, 'ours', 'raw', 'p50'), { atMost: 1.1 }, 'one hot key; same-round ratios'),
@@ -268,3 +291,42 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
   }
 }
 
+
+/** The failover drill (as in test/failover.test.ts, one instance) on the bench's private cluster. */
+async function serviceFailover(ctx: LabContext) {
+  const { cluster } = await benchTopologies(ctx);
+  const [redis, subscriber] = [createCacheRedis(cluster.url), createCacheSubscriber(cluster.url)];
+  const keyBase = ctx.keys.key('failover');
+  const svc = await createService({ pg: ctx.pg, redis, subscriber, keyBase, auth: { apiKeys: { 'bench-admin': 'admin' }, jwtSecret: new Uint8Array(32) }, warmCount: 0 });
+  const http = await listen(svc.app);
+  try {
+    const keys = keyspace(keyBase);
+    const hotKey = keys.data('product', '1');
+    const master = (await cluster.masterOf(hotKey)).port;
+    const ids: number[] = [];
+    for (let id = 1; ids.length < 4 && id <= 200; id++) if ((await cluster.masterOf(keys.data('product', String(id)))).port === master) ids.push(id);
+    let price = 10_000;
+    const busy = new Set<number>();
+    return await runFailoverDrill({
+      cluster,
+      key: hotKey,
+      request: async (signal) => {
+        const id = ids.find((i) => !busy.has(i))!;
+        busy.add(id);
+        try {
+          const put = await fetch(`${http.url}/products/${id}`, { method: 'PUT', headers: { 'x-api-key': 'bench-admin', 'content-type': 'application/json' }, body: JSON.stringify({ priceCents: ++price }), signal });
+          if (put.status !== 200) return put;
+          await put.arrayBuffer();
+          return await fetch(`${http.url}/products/${id}`, { signal });
+        } finally {
+          busy.delete(id);
+        }
+      },
+    });
+  } finally {
+    await http.close();
+    await svc.close();
+    redis.disconnect();
+    subscriber.disconnect();
+  }
+}

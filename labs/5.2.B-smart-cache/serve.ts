@@ -2,12 +2,12 @@
 // ACL user and TLS (`rediss://user:password@host:6380`); the admin key and JWT secret come from the
 // environment (CACHE_ADMIN_KEY, CACHE_JWT_SECRET) with development defaults.
 import type { LabContext } from '../../harness/context';
-import type { ServeResult } from '../../harness/define-lab';
+import type { AppWithMetrics } from '../../shared/http';
 import { createCacheRedis, createCacheSubscriber } from './src/redis-client';
 import { createService } from './src/service/app';
 import { seed } from './src/service/db';
 
-export async function serveService(ctx: LabContext): Promise<ServeResult> {
+export async function serveService(ctx: LabContext): Promise<{ app: AppWithMetrics; close(): Promise<void> }> {
   await seed(ctx.pg);
   const url = ctx.services.redis.url;
   // The shared serving client (shared/redis-client.ts) with the cache's command timeout; one log line per state change.

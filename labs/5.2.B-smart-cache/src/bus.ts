@@ -2,7 +2,8 @@
 // invalidation on one instance is published; every other instance drops the matching L1 entries.
 // The same messages wake processes waiting for another one's loader (the stampede lock).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import type { Breaker } from './breaker';
 
 export type BusMessage =
@@ -24,8 +25,8 @@ export class CacheBus {
   private wasDown = false;
 
   constructor(
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
     private readonly channel: string,
     private readonly breaker: Breaker,
     private readonly handlers: BusHandlers,
@@ -37,6 +38,13 @@ export class CacheBus {
       if (channel === this.channel) this.receive(text);
     });
     this.sub.on('close', () => (this.wasDown = true));
+    // On a Redis Cluster, PUBLISH reaches the subscribers of every node, but our subscription lives on
+    // one node: when a node fails or the topology changes (a failover), ioredis moves the subscription,
+    // and what was published meanwhile never reaches us. Any such sign clears L1 (cheap: L2 still has
+    // the values), on the subscriber's and the command connection's side (the one that sees errors first).
+    for (const client of [this.sub, this.pub]) {
+      if (client instanceof Cluster) for (const event of ['node error', '-node', '+node']) client.on(event, () => this.handlers.onReconnect());
+    }
     this.sub.on('ready', () => {
       if (!this.wasDown) return;
       this.wasDown = false;
@@ -49,7 +57,12 @@ export class CacheBus {
 
   publish(msg: BusMessage): void {
     if (this.breaker.isOpen) return;
-    this.pub.publish(this.channel, JSON.stringify({ ...msg, from: this.id })).catch(() => {});
+    this.publishNow(msg).catch(() => {});
+  }
+
+  /** Publishes and lets a failure reach the caller (an invalidation that must be delivered). */
+  async publishNow(msg: BusMessage): Promise<void> {
+    await this.pub.publish(this.channel, JSON.stringify({ ...msg, from: this.id }));
   }
 
   /** How many callers are waiting for another instance's fill right now. */

@@ -3,7 +3,7 @@
 // stale-while-revalidate, tags, namespaces, and a bus that keeps other instances' L1 honest.
 // Rule of the house: a cache failure is never the caller's failure. Redis errors are caught, counted
 // and answered from L1 or the loader; only a bad key or the caller's own loader error is thrown.
-import type { Redis } from 'ioredis';
+import { RedisUnavailableError, type RedisClient } from '../../../shared/redis-client';
 import type client from 'prom-client';
 import { Breaker } from './breaker';
 import { CacheBus, type BusMessage } from './bus';
@@ -26,9 +26,9 @@ export interface CacheOptions {
   /** Base of every Redis key, e.g. `ctx.keys.key('sc')`. */
   keyBase: string;
   /** Commands connection for L2, locks and bus publishes (see redis-client.ts for its options). */
-  redis?: Redis;
+  redis?: RedisClient;
   /** A dedicated connection for the bus subscription; without it other instances are not told. */
-  subscriber?: Redis;
+  subscriber?: RedisClient;
   /** L1 options, or false for an L2-only cache. */
   l1?: false | MemoryTierOptions;
   /** Use Redis as L2 (default true when `redis` is given; false = Redis only for the bus). */
@@ -59,7 +59,7 @@ export interface CacheOptions {
   registry?: client.Registry;
   onError?: (err: unknown, op: string) => void;
   /** Connections close() disconnects (set by connectSmartCache). */
-  owned?: Redis[];
+  owned?: RedisClient[];
 }
 
 export interface CallOptions {
@@ -269,13 +269,29 @@ export class SmartCache {
     return Math.max(local, remote);
   }
 
-  /** Deletes every entry written with any of `tags`, everywhere. */
-  async invalidateTags(tags: string[]): Promise<number> {
+  /**
+   * Deletes every entry written with any of `tags`, everywhere. With `required`, a Redis failure is the
+   * caller's to know (it throws RedisUnavailableError: 503 + Retry-After in a route) instead of being
+   * swallowed: after a write to the source of truth, an invalidation that did not reach L2 or the bus
+   * would let the old value be served until its TTL (e.g. while a cluster fails over).
+   */
+  async invalidateTags(tags: string[], opts?: { required?: boolean }): Promise<number> {
     const ts = tags.map((t) => sanitizeKey(t, 'tag'));
     const local = this.l1?.deleteTags(ts) ?? 0;
-    const remote = await this.l2Do('invalidate_tags', (l2) => l2.deleteTags(ts), 0);
-    this.bus?.publish({ t: 'tags', tags: ts });
-    return Math.max(local, remote);
+    if (!opts?.required) {
+      const remote = await this.l2Do('invalidate_tags', (l2) => l2.deleteTags(ts), 0);
+      this.bus?.publish({ t: 'tags', tags: ts });
+      return Math.max(local, remote);
+    }
+    if (this.o.redis && this.breaker.isOpen) throw new RedisUnavailableError('saved, but the caches could not be told; repeat the request');
+    try {
+      const remote = this.l2 ? await this.l2.deleteTags(ts) : 0;
+      await this.bus?.publishNow({ t: 'tags', tags: ts });
+      return Math.max(local, remote);
+    } catch (err) {
+      this.fail('invalidate_tags', err);
+      throw new RedisUnavailableError('saved, but the caches could not be told; repeat the request');
+    }
   }
 
   /** Deletes the keys of a namespace matching a glob (SCAN + batched UNLINK in Redis). */

@@ -7,7 +7,7 @@
 // the load is still running); a lock of ours that is not live is such a leftover and is taken over at
 // once. Another process's leftover is only waited on for the bounded wait (CacheOptions.lockWaitMs).
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { luaCommand } from '../../../shared/lua';
 import type { Breaker } from './breaker';
 
@@ -19,7 +19,7 @@ export interface StampedeLock {
   release(lockKey: string, token: string): Promise<boolean>;
 }
 
-export function createStampedeLock(redis: Redis, breaker: Breaker, ttlMs: number): StampedeLock {
+export function createStampedeLock(redis: RedisClient, breaker: Breaker, ttlMs: number): StampedeLock {
   const release = luaCommand<number>(redis, 'sc_lockRelease', RELEASE, 1);
   const prefix = `${randomBytes(6).toString('hex')}:`;
   const live = new Set<string>();

@@ -1,5 +1,6 @@
 // Test helpers: caches on the test context's Redis under its unique prefix, and a clock tests move.
-import type { Redis } from 'ioredis';
+import { mastersOf } from '../../../shared/redis-scan';
+import type { RedisClient } from '../../../shared/redis-client';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestContext, type ContextOptions, type LabContext } from '../../../harness/context';
 import { createSmartCache, type CacheOptions, type SmartCache } from '../src/cache';
@@ -54,15 +55,17 @@ export function counting<T>(value: T | ((call: number) => T | Promise<T>)) {
   return fn;
 }
 
-/** Every key matching `match` (a full SCAN, written out here so tests do not lean on src/scan.ts). */
-export async function scanAll(redis: Redis, match: string): Promise<string[]> {
+/** Every key matching `match` (a full SCAN of every master, written out here so tests do not lean on src/scan.ts). */
+export async function scanAll(redis: RedisClient, match: string): Promise<string[]> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
+  for (const node of mastersOf(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+  }
   return out;
 }
 

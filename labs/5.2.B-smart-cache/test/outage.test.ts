@@ -1,6 +1,7 @@
 // Redis stalls and outages against private redis-servers (harness/faults.ts): locks written late must
 // not hold a key, no answer carries driver text, and the service passes the outage drill.
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { describeDrill, runOutageDrill } from '../../../harness/drill';
@@ -17,7 +18,7 @@ let ctx: LabContext;
 let server: ManagedRedis;
 let look: Redis;
 const auth = { apiKeys: { 'admin-key': 'admin' }, jwtSecret: new TextEncoder().encode('a-test-secret-that-is-32-bytes-long!!') };
-const opened: Array<SmartCache | Service | Listening | Redis> = [];
+const opened: Array<SmartCache | Service | Listening | RedisClient> = [];
 
 beforeAll(async () => {
   [ctx, server] = await Promise.all([createTestContext('5.2.B', { serving: true }), startRedisServer()]);
@@ -26,7 +27,7 @@ beforeAll(async () => {
   look.on('error', () => {});
 });
 afterAll(async () => {
-  for (const o of opened.reverse()) (o instanceof Redis ? o.disconnect() : await o.close());
+  for (const o of opened.reverse()) ('disconnect' in o ? o.disconnect() : await o.close());
   look?.disconnect();
   await server?.dispose();
   await ctx?.dispose();
@@ -96,6 +97,25 @@ describe('no driver text (issue 12)', () => {
     } finally {
       await server.start();
     }
+  });
+});
+
+describe('a price change while Redis is gone', () => {
+  it('is saved, but answered 503 + Retry-After (the caches could not be told); repeated once Redis is back: 200 and the new price is read', async () => {
+    await server.start();
+    const { svc, http } = await serviceOn(server.url);
+    const before = (await (await within1s(`${http.url}/products/5`)).json()) as { priceCents: number };
+    expect(await look.exists(svc.cache.keys.data('product', '5'))).toBe(1); // the old price, in L2
+    await server.stop();
+    const put = () => fetch(`${http.url}/products/5`, { method: 'PUT', headers: { 'x-api-key': 'admin-key', 'content-type': 'application/json' }, body: JSON.stringify({ priceCents: before.priceCents + 1 }), signal: AbortSignal.timeout(1000) });
+    try {
+      const during = await put();
+      expect([during.status, during.headers.get('retry-after')]).toEqual([503, '1']);
+    } finally {
+      await server.start(); // empty again: restarted without persistence
+    }
+    await waitFor(async () => (await put()).status === 200, { what: 'the repeated PUT to succeed' });
+    expect(((await (await within1s(`${http.url}/products/5`)).json()) as { priceCents: number }).priceCents).toBe(before.priceCents + 1);
   });
 });
 

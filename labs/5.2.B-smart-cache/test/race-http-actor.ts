@@ -4,7 +4,7 @@
 // its answer until every actor's request has arrived, so the other process's requests are surely waiting
 // (on the lock) when the answer is stored.
 import express from 'express';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '../../../shared/redis-client';
 import { defineRaceActor } from '../../../harness/race';
 import { finishApp, listen, type Listening } from '../../../shared/http';
 import { connectSmartCache, type SmartCache } from '../src/cache';
@@ -22,7 +22,7 @@ interface Args {
 
 interface State {
   cache: SmartCache;
-  counter: Redis;
+  counter: RedisClient;
   server: Listening;
 }
 
@@ -30,7 +30,7 @@ export default defineRaceActor<Args, State, string>({
   async setup(args) {
     // A long lock: the holder waits for every arrival, which can take a while on a loaded machine.
     const cache = await connectSmartCache(args.redisUrl, { keyBase: args.keyBase, lockTtlMs: 20_000, lockWaitMs: 20_000, redisOptions: { commandTimeoutMs: 2000 } });
-    const counter = new Redis(args.redisUrl);
+    const counter = connectRedis(args.redisUrl);
     const app = express();
     app.use((_req, _res, next) => void counter.incr(args.arrivedKey).then(() => next(), next));
     app.get('/products', responseCache(cache, { ttl: 60_000, namespace: 'http' }), async (_req, res) => {

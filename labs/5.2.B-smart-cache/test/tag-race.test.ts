@@ -26,6 +26,9 @@ describe('exercise 3: tag invalidation', () => {
       for (let i = 0; writing; i++) {
         await Promise.all(Array.from({ length: 20 }, (_, j) => writers[w]!.set(`w${w}:${i}:${j}`, i, { tags: ['hot', `writer:${w}`] })));
         written += 20;
+        // Back to the event loop: when the breaker is open (a loaded machine's timeouts) set() answers
+        // without I/O, and a loop of microtasks alone would starve every timer and reply (a hang).
+        await new Promise((r) => setImmediate(r));
       }
     };
     const invalidate = async (c: number) => {

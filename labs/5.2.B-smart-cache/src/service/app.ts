@@ -3,7 +3,7 @@
 // a price change (admin only) invalidates both by tag. Cache management lives under /cache (admin only).
 // Users: the shared cache holds only the public profile (id, name); email and role are private, read
 // from Postgres for the user themself or an admin and sent `Cache-Control: private, no-store`.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../../shared/redis-client';
 import type pg from 'pg';
 import { ForbiddenError, NotFoundError } from '../../../../shared/errors';
 import { createApp, finishApp, valid, validate, type AppWithMetrics } from '../../../../shared/http';
@@ -18,8 +18,8 @@ import { CATEGORIES, createRepo, productJson, publicUser, userJson } from './db'
 
 export interface ServiceOptions {
   pg: pg.Pool;
-  redis?: Redis;
-  subscriber?: Redis;
+  redis?: RedisClient;
+  subscriber?: RedisClient;
   keyBase: string;
   auth: AuthConfig;
   /** Extra cache options (ttl, grace, clock…). */
@@ -83,8 +83,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     const { params, body } = valid(res, schemas.price);
     const p = await repo.setPrice(params.id, BigInt(body.priceCents));
     if (!p) throw new NotFoundError('no such product');
-    // The entity and every cached list that may show it.
-    await cache.invalidateTags([products.tagOf(params.id), 'products']);
+    // The entity and every cached list that may show it. Required: if Redis cannot be told (an outage,
+    // a failover), the caller gets 503 + Retry-After and repeats the PUT, rather than a 200 followed by
+    // reads of the old price.
+    await cache.invalidateTags([products.tagOf(params.id), 'products'], { required: true });
     res.json(productJson(p));
   });
   app.get('/users/:id', validate(schemas.byId), async (req, res) => {

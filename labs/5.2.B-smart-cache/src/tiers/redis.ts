@@ -1,7 +1,8 @@
 // L2: Redis. One GET per read, one SET … PX per write (the key lives until the end of grace); a tagged
 // write is one script that also records the key in its tag sets.
 // Every call goes through the breaker, so a dead Redis costs nothing once it is noticed.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../../shared/redis-client';
+import { unlinkKeys } from '../../../../shared/redis-scan';
 import { LRUCache } from 'lru-cache';
 import type { Breaker } from '../breaker';
 import type { Entry } from '../entry';
@@ -15,7 +16,7 @@ import { invalidateTags } from '../tags';
 import type { CacheTier } from './tier';
 
 export interface RedisTierOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keyspace;
   serializer: Serializer;
   breaker: Breaker;
@@ -79,7 +80,7 @@ export class RedisTier implements CacheTier {
 
   delete(ns: string, keys: string[]): Promise<number> {
     if (!keys.length) return Promise.resolve(0);
-    return this.o.breaker.run(() => this.o.redis.unlink(...keys.map((k) => this.o.keys.data(ns, k))));
+    return this.o.breaker.run(() => unlinkKeys(this.o.redis, keys.map((k) => this.o.keys.data(ns, k))));
   }
 
   deleteTags(tags: string[]): Promise<number> {
