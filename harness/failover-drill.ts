@@ -27,6 +27,8 @@ export interface FailoverDrillOptions {
   /** How long the drill goes on after the replica took over. */
   afterMs?: number;
   hangMs?: number;
+  /** Start the killed node again afterwards; it rejoins as a replica (default true). */
+  restartKilled?: boolean;
 }
 
 export interface FailoverDrillResult {
@@ -88,6 +90,9 @@ export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<Fail
     stopped = true;
     await Promise.all(workers);
   }
+  // Leave the cluster as the drill found it (a replica per master), so a bench's next round, or the
+  // next drill on the same cluster, has a replica to promote again.
+  if (opts.restartKilled !== false) await cluster.restart(failover.killed);
 
   const samples: FailoverSample[] = raw.map(({ start, end, ...rest }) => ({ ...rest, startMs: start - killAt, endMs: end - killAt }));
   const failed = samples.filter((s) => failedStatus(s.status));
