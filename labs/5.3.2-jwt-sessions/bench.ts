@@ -68,7 +68,8 @@ export async function runBench({ ctx, quick, progress }: BenchApi): Promise<Benc
       const d = storeDeps(redis, keys, session);
       const users = Array.from({ length: 100 }, (_, i) => `bench-${i}`);
       const sids = await Promise.all(users.map(async (u) => (await createSession(d, u, `r-${u}`)).sid));
-      return (i) => validateSession(d, users[i % 100]!, sids[i % 100]!, `j-${i}`);
+      // Warm-up calls come with negative indexes (measurePair): keep the index in 0..99.
+      return (i) => validateSession(d, users[((i % 100) + 100) % 100]!, sids[((i % 100) + 100) % 100]!, `j-${i}`);
     },
   });
   const failover = await sessionFailover(ctx, secret);
