@@ -38,6 +38,8 @@ export interface LocalCluster {
   masterOf(key: string): Promise<ManagedRedis>;
   /** Kills (SIGKILL) the master of `key`'s slot and waits until its replica has taken over. */
   failover(key: string): Promise<FailoverResult>;
+  /** Resolves once every replica of `key`'s master has caught up with it (replication offsets equal). */
+  whenReplicated(key: string): Promise<void>;
   /** Starts a killed node again; it rejoins as a replica of the master that replaced it. */
   restart(node: ManagedRedis): Promise<void>;
   dispose(): Promise<void>;
@@ -120,6 +122,19 @@ export async function startRedisCluster(opts: LocalClusterOptions | number = {})
       return c;
     },
     masterOf,
+    async whenReplicated(key) {
+      const { port } = await masterOf(key);
+      await waitFor(
+        () =>
+          onNode(port, async (r) => {
+            const info = await r.info('replication');
+            const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
+            const replicas = [...info.matchAll(/slave\d+:[^\r\n]*offset=(\d+)/g)].map((m) => m[1]);
+            return replicas.length > 0 && replicas.every((o) => o === offset);
+          }),
+        { timeoutMs: 10_000, what: 'the replica to catch up' },
+      );
+    },
     async failover(key) {
       const killed = await masterOf(key);
       const slot = Number(await onNode(killed.port, (r) => r.cluster('KEYSLOT', key)));

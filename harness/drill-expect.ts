@@ -12,12 +12,15 @@ export function expectDrillHeld(r: DrillResult, opts: { slowestMs?: number } = {
   expect(r.slowestMs, why).toBeLessThan(opts.slowestMs ?? 1000);
 }
 
-/** A failover drill held: no hang, no 5xx but 503 + Retry-After, served before and after, nothing failing 2 s after the promotion. */
-export function expectFailoverHeld(r: FailoverDrillResult): void {
+/**
+ * A failover drill held: no hang, no 5xx but 503 + Retry-After, nothing failing 2 s after the
+ * promotion, and requests answered `served` (the route's success status) before and after it.
+ */
+export function expectFailoverHeld(r: FailoverDrillResult, served = 200): void {
   const why = describeFailover(r);
   expect(r.hangs, why).toEqual([]);
   expect(r.unexpected, why).toEqual([]);
   expect(r.notRecovered, why).toEqual([]);
-  expect(r.samples.some((s) => s.phase === 'before' && s.status < 500), why).toBe(true);
-  expect(r.samples.some((s) => s.phase === 'after' && s.status < 500), why).toBe(true);
+  expect(r.samples.some((s) => s.phase === 'before' && s.status === served), why).toBe(true);
+  expect(r.samples.some((s) => s.phase === 'after' && s.status === served), why).toBe(true);
 }

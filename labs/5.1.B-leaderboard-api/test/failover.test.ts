@@ -8,11 +8,10 @@
 // promise, and this test checks: scores already replicated survive the failover, and every submit
 // acknowledged once the replica serves is on the board.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { startRedisCluster, type LocalCluster } from '../../../harness/cluster';
 import { createTestContext, type LabContext } from '../../../harness/context';
+import { expectFailoverHeld } from '../../../harness/drill-expect';
 import { describeFailover, runFailoverDrill } from '../../../harness/failover-drill';
-import { waitFor } from '../../../harness/ports';
 import { listen, type Listening } from '../../../shared/http';
 import { lbKeys } from '../src/keys';
 import { leaderboardService } from '../src/service';
@@ -39,27 +38,11 @@ afterAll(async () => {
 const submit = (player: string, score: number, signal?: AbortSignal) =>
   fetch(`${http.url}/games/g/scores`, { method: 'POST', signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ player, score }) });
 
-/** Waits until every replica of `port`'s master has caught up with it (replication offsets equal). */
-async function replicated(port: number): Promise<void> {
-  const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await r.connect();
-    await waitFor(async () => {
-      const info = await r.info('replication');
-      const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
-      const replicas = [...info.matchAll(/slave\d+:[^\r\n]*offset=(\d+)/g)].map((m) => m[1]);
-      return replicas.length > 0 && replicas.every((o) => o === offset);
-    }, { timeoutMs: 10_000, what: 'the replica to catch up' });
-  } finally {
-    r.disconnect();
-  }
-}
-
 describe('failover drill', () => {
   it("killing the game's master: submits and pages fail only inside the window, as 503 + Retry-After; nothing replicated or acknowledged afterwards is lost", async () => {
     const board = lbKeys(ctx.keys).board('g', 'alltime', 'all');
     for (const [player, score] of [['ada', 300], ['grace', 200], ['linus', 100]] as const) expect((await submit(player, score)).status).toBe(201);
-    await replicated((await cluster.masterOf(board)).port);
+    await cluster.whenReplicated(board);
 
     let i = 0;
     const r = await runFailoverDrill({
@@ -71,11 +54,7 @@ describe('failover drill', () => {
         return submit(`p${n}`, n, signal);
       },
     });
-    expect(r.hangs, describeFailover(r)).toEqual([]);
-    expect(r.unexpected, describeFailover(r)).toEqual([]);
-    expect(r.notRecovered, describeFailover(r)).toEqual([]);
-    expect(r.samples.some((s) => s.phase === 'before' && s.status === 201), describeFailover(r)).toBe(true);
-    expect(r.samples.some((s) => s.phase === 'after' && s.status === 201), describeFailover(r)).toBe(true);
+    expectFailoverHeld(r, 201);
     expect(r.samples.some((s) => /timed out|ECONN|Connection is closed|CLUSTERDOWN|internal/i.test(s.body)), describeFailover(r)).toBe(false);
 
     // Replicated before the kill: still there on the promoted replica.
