@@ -27,7 +27,7 @@ export interface FailoverDrillOptions {
   /** How long the drill goes on after the replica took over. */
   afterMs?: number;
   hangMs?: number;
-  /** Start the killed node again afterwards; it rejoins as a replica (default true). */
+  /** Start the killed node again afterwards; it rejoins as a replica (a bench's next round needs one). */
   restartKilled?: boolean;
 }
 
@@ -92,7 +92,7 @@ export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<Fail
   }
   // Leave the cluster as the drill found it (a replica per master), so a bench's next round, or the
   // next drill on the same cluster, has a replica to promote again.
-  if (opts.restartKilled !== false) await cluster.restart(failover.killed);
+  if (opts.restartKilled) await cluster.restart(failover.killed);
 
   const samples: FailoverSample[] = raw.map(({ start, end, ...rest }) => ({ ...rest, startMs: start - killAt, endMs: end - killAt }));
   const failed = samples.filter((s) => failedStatus(s.status));

@@ -40,7 +40,7 @@ export async function clusterRows(ctx: LabContext, quick: boolean): Promise<{ me
       fetch(`${chat.url}${path}`, { method: 'POST', signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await post('/register', { user: 'ada', password: 'ada-password' });
     let i = 0;
-    const r = await runFailoverDrill({
+    const r = await runFailoverDrill({ restartKilled: true,
       cluster,
       key: drillCtx.keys.key('users'),
       request: (signal) => (i++ % 2 ? post('/register', { user: `drill-${i}`, password: 'drill-password' }, signal) : post('/login', { user: 'ada', password: 'ada-password' }, signal)),

@@ -27,7 +27,7 @@ export async function clusterRows(ctx: LabContext, quick: boolean): Promise<{ me
   try {
     const board = lbKeys(drillCtx.keys).board('g', 'alltime', 'all');
     let i = 0;
-    const r = await runFailoverDrill({
+    const r = await runFailoverDrill({ restartKilled: true,
       cluster,
       key: board,
       request: (signal) => {

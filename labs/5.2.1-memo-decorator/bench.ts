@@ -129,7 +129,7 @@ async function memoFailover(ctx: LabContext, weatherUrl: string) {
     const client = new WeatherClient(weatherUrl, { ttlMs: 600_000, mode: 'l2', redis: fctx.redis, namespace: fctx.keys.key('memo'), redisRetryMs: 200 });
     await client.forecast('Paris');
     const key = (memoOf(client, 'forecast') as unknown as { keyFor(...a: unknown[]): string }).keyFor('Paris');
-    const r = await runFailoverDrill({ cluster, key, request: async () => Response.json(await client.forecast('Paris')) });
+    const r = await runFailoverDrill({ restartKilled: true, cluster, key, request: async () => Response.json(await client.forecast('Paris')) });
     return failoverMetrics(r, "failover of the memo key's master");
   } finally {
     await fctx.dispose();

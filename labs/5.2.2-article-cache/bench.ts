@@ -221,7 +221,7 @@ async function articleFailover(ctx: LabContext) {
     const served = await serveArticles(fctx, []);
     const http = await listen(served.app);
     try {
-      const r = await runFailoverDrill({ cluster, key: articleKey(fctx.keys, 42), request: (signal) => fetch(`${http.url}/articles/42`, { signal }) });
+      const r = await runFailoverDrill({ restartKilled: true, cluster, key: articleKey(fctx.keys, 42), request: (signal) => fetch(`${http.url}/articles/42`, { signal }) });
       return failoverMetrics(r, "failover of a hot article's master");
     } finally {
       await http.close();

@@ -195,7 +195,7 @@ async function limiterFailover(ctx: LabContext) {
   try {
     const [first] = parsePolicies([{ name: 'per-ip', by: ['ip'], capacity: 60, refillPerSec: 1 }]);
     let n = 0;
-    const r = await runFailoverDrill({
+    const r = await runFailoverDrill({ restartKilled: true,
       cluster,
       key: bucketKey(fctx.keys, first!, { ip: '127.0.0.1', endpoint: 'GET /api/hello' }),
       request: (signal) => fetch(`${http.url}/api/hello`, { signal, headers: { 'x-user-id': `user-${n++ % 500}` } }),

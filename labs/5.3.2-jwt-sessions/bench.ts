@@ -108,7 +108,7 @@ async function sessionFailover(ctx: LabContext, secret: Buffer) {
     await app.auth.register('failover@example.com', 'bench password');
     const { accessToken } = await app.auth.login('failover@example.com', 'bench password');
     const claims = await app.tokens.verify(accessToken, 'access');
-    const r = await runFailoverDrill({
+    const r = await runFailoverDrill({ restartKilled: true,
       cluster,
       key: sessionKeys(fctx.keys).index(claims.sub),
       request: (signal) => fetch(`${http.url}/me`, { signal, headers: { authorization: `Bearer ${accessToken}` } }),

@@ -169,7 +169,7 @@ async function gatewayFailover(ctx: LabContext): Promise<Metric[]> {
   const gw = createGateway({ redis: fctx.newRedis(breakerRedisOptions), subscriber: fctx.newRedis(), keys: fctx.keys, apiKeys: {} });
   const http = await listen(gw.app);
   try {
-    const r = await runFailoverDrill({
+    const r = await runFailoverDrill({ restartKilled: true,
       cluster,
       key: fctx.keys.tagged('breaker', 'payments'),
       request: (signal) => fetch(`${http.url}/checkout`, { signal }),

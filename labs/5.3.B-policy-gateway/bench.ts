@@ -166,7 +166,7 @@ async function gatewayFailover(ctx: LabContext, search: DownstreamProcess) {
       const identity = { id: `key:${id}`, tenant: 'drill', tier: 'drill', keyId: id };
       const plan = planFor(gw.gateway.watcher.current, identity, 'GET', '/search');
       const bucket = new Limiter(fctx.redis, fctx.keys).bucketKey(identity, plan.limits[0]!);
-      const r = await runFailoverDrill({ cluster, key: bucket, request: (signal) => fetch(`${gw.url}/search`, { signal, headers: { 'x-api-key': key } }) });
+      const r = await runFailoverDrill({ restartKilled: true, cluster, key: bucket, request: (signal) => fetch(`${gw.url}/search`, { signal, headers: { 'x-api-key': key } }) });
       return failoverMetrics(r, "failover of a key's bucket master");
     } finally {
       await gw.close();
