@@ -8,7 +8,7 @@
 //   metadata-failing  warm pages, no cached metadata, the metadata service failing slowly: the breaker's job
 // Reports req/s, p50/p99, hit ratio per resource and Postgres queries per request (counted by Db's
 // statement counter), 5xx by reads and writes, and after the load a consistency check: the boards and
-// the cached rating summaries against what Postgres computes.
+// the cached rating summaries against what Postgres computes. Then the Redis Cluster rows (cluster-bench.ts).
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { deleteByPrefix } from '../harness/context';
@@ -18,6 +18,7 @@ import { loadApp, type LoadResult } from '../harness/load';
 import { rateMetric, ratio, type Metric } from '../harness/report';
 import { TEST_SCRYPT } from '../shared/password';
 import { createServingRedis, servingRedisOptions, whenRedisReady } from '../shared/redis-client';
+import { clusterRows } from './cluster-bench';
 import { checkConsistency, type Consistency } from './src/consistency';
 import { ensureSeeded, launch, type Launched } from './src/launch';
 import { hitRatios } from './src/monitoring';
@@ -167,6 +168,9 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     }
   }
 
+  // Redis Cluster: a Redis hit on a private cluster vs a private single server, then a failover drill.
+  const onCluster = await clusterRows(ctx, quick, { passwordParams: TEST_SCRYPT, sessionSecret, log: quiet });
+
   const r = results as Record<Mode, ModeResult>;
   const none = r['no-cache'];
   const metrics: Metric[] = [];
@@ -182,6 +186,7 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
     metrics.push({ name: 'consistency mismatches after load', unit: 'members', value: consistency.total });
     metrics.push({ name: 'consistency members compared', unit: 'members', value: consistency.checked });
   }
+  metrics.push(...onCluster.metrics);
   const ratioOf = (a: number, b: number) => a / Math.max(0.001, b);
   return {
     metrics,
@@ -194,12 +199,14 @@ export async function runBench(api: BenchApi): Promise<BenchResult> {
       ratio('redis-down 5xx on reads', r['redis-down'].errors.reads, { atMost: 0 }),
       ratio('metadata-failing p99 / breaker call timeout', ratioOf(r['metadata-failing'].load.latency.p99, BREAKER_CALL_TIMEOUT_MS), { atMost: 1 }),
       ratio('consistency mismatches after load', consistency?.total ?? Number.NaN, { atMost: 0 }),
+      ...onCluster.ratios,
     ],
     notes: [
       `${size.books.toLocaleString('en-US')} books, ${size.reviews.toLocaleString('en-US')} reviews (Zipf-skewed); ${mix.length} request shapes cycled by autocannon, 20 connections, ${duration} s per mode; rate limits off (the bench measures caching).`,
       'Mix: 80 % book pages (skewed to the most reviewed), 8 % review pages, 7 % leaderboards, 3 % helpful votes and 2 % rating edits by 20 logged-in users (each write invalidates its book).',
       'Modes: no-cache (cache off), cold (empty cache), warm (every GET of the list loaded once), redis-down (a private redis-server stopped before the load: reads from Postgres and the L1, writes 503 by design since sessions fail closed — so 5xx are counted for reads and writes apart), metadata-failing (warm pages, metadata entries deleted, the metadata service answering 503 after 2 s: the breaker opens and pages answer degraded).',
       `Hit ratio = (HIT-L1 + HIT + WAIT + STALE) / reads per resource. Consistency: after the warm load, the three boards member by member and the rating summary of every cached page of the 2,000 most reviewed books, against Postgres.`,
+      'Cluster rows: a cached user profile (no L1: a Redis hit per call) through the service, on a private 3-master cluster with a replica each vs a private single server, alternating calls; then the failover drill: GET /users/:id for 8 users whose profile entries live on the master that is killed (reads fall back to Postgres; test/failover.test.ts drills book pages and writes).',
     ],
   };
 }

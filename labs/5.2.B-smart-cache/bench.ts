@@ -308,6 +308,7 @@ async function serviceFailover(ctx: LabContext) {
     let price = 10_000;
     const busy = new Set<number>();
     return await runFailoverDrill({
+      restartKilled: true,
       cluster,
       key: hotKey,
       request: async (signal) => {
