@@ -4,7 +4,7 @@
 // one pipeline (a cluster pipeline may not span masters). On a single server all of this is a no-op.
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../../../shared/redis-client';
-import { mastersOf } from '../../../shared/redis-scan';
+import { mastersOf, whenMastersKnown } from '../../../shared/redis-scan';
 
 export { mastersOf };
 
@@ -18,6 +18,7 @@ export const nodeName = (node: Redis): string => `${node.options.host ?? '127.0.
 export async function byMaster<T>(redis: RedisClient, items: T[], keyOf: (item: T) => string | Buffer): Promise<Array<[Redis, T[]]>> {
   if (!items.length) return [];
   if (!(redis instanceof Cluster)) return [[redis, items]];
+  await whenMastersKnown(redis); // a new client's nodes() are its seeds until the slot table arrives
   const masters = redis.nodes('master');
   const pipe = masters[0]!.pipeline();
   for (const item of items) pipe.call('CLUSTER', 'KEYSLOT', keyOf(item));

@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
+import { connectRedis } from '../../../shared/redis-client';
 import { inspectKeys, scanKeys } from '../src/scan';
 import { byMaster, mastersOf } from '../src/nodes';
 import { addToSummary, prefixOf, type PrefixRow } from '../src/prefix';
@@ -148,6 +149,17 @@ describe('exercise 2: group keys by prefix', () => {
     if (ctx.redis instanceof Cluster) {
       expect((await byMaster(ctx.redis, KEYSPACE.map((k) => base + k), (k) => k)).length).toBeGreaterThan(1);
       expect(formatKeysReport(r, plain)).toContain(`over ${r.masters} masters`);
+    }
+  });
+
+  it("byMaster groups every key when it is a new client's first command (the cluster's masters not known yet)", async () => {
+    const fresh = connectRedis(ctx.services.redis.url);
+    try {
+      const keys = KEYSPACE.map((k) => base + k);
+      const groups = await byMaster(fresh, keys, (k) => k);
+      expect(groups.flatMap(([, part]) => part).sort()).toEqual([...keys].sort());
+    } finally {
+      fresh.disconnect();
     }
   });
 
