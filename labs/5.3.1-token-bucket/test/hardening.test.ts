@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, type LabContext } from '../../../harness/context';
 import { describeDrill, runOutageDrill } from '../../../harness/drill';
+import { expectDrillHeld } from '../../../harness/drill-expect';
 import { startRedisServer, type ManagedRedis } from '../../../harness/faults';
 import { waitFor } from '../../../harness/ports';
 import { listen } from '../../../shared/http';
@@ -211,10 +212,7 @@ describe('a private Redis that stalls or goes away', () => {
     try {
       for (const freeze of ['sigstop', 'client-pause'] as const) {
         const r = await runOutageDrill({ redis: server, freeze, request: (signal) => fetch(`${app.url}/api/search?q=x`, { signal }) });
-        expect(r.hangs, describeDrill(r)).toEqual([]);
-        expect(r.unexpected, describeDrill(r)).toEqual([]);
-        expect(r.notRecovered, describeDrill(r)).toEqual([]);
-        expect(r.slowestMs, describeDrill(r)).toBeLessThan(1000);
+        expectDrillHeld(r);
         // Fail-open: no 5xx at all, and limited again (headers back) within 2 s of the restart.
         expect(r.samples.filter((s) => s.status !== 200), describeDrill(r)).toEqual([]);
         const limited = await app.get('/api/search?q=y');
