@@ -212,7 +212,7 @@ export function reportToMarkdown(r: Report): string {
     `Measured ${r.when} on ${m.label ?? m.host}: ${m.cpus} × ${m.cpuModel}, Node ${m.node}, Redis ${m.redis}, PostgreSQL ${m.postgres}${r.quick ? ' (quick run: smaller data, shorter loads)' : ''}.`,
     '',
     (r.rounds ?? 1) > 1 || r.ratios.some((x) => (x.rounds?.length ?? 0) > 1)
-      ? `${(r.rounds ?? 1) > 1 ? `${r.rounds} rounds` : 'Rounds inside the bench'}: a ratio with a range is the median of its rounds; a goal is "met" only when the whole range clears it, "within noise" when the goal lies inside the range.`
+      ? `${(r.rounds ?? 1) > 1 ? `${r.rounds} rounds` : 'Rounds inside the bench'}: a ratio with a range is the median of its rounds; a goal is "met" only when the whole range clears it, "within noise" when the goal lies inside the range.${(r.rounds ?? 1) > 1 ? ' Each metric field is the median of its rounds on its own (two figures may come from different rounds); figures in the notes are the first round\'s.' : ''}`
       : 'One round: the run-to-run spread is unknown, so a verdict here is indicative.',
     '',
     '## Ratios (compare these across machines)',
