@@ -2,6 +2,7 @@
 // killed and restarted. It records what each request got and how long it took, so a test can assert
 // "no hang, no 5xx but deliberate 503s with Retry-After, normal again soon after Redis returns".
 import type { ManagedRedis } from './faults';
+import { startRequestLoops } from './request-loops';
 
 export type DrillPhase = 'before' | 'frozen' | 'down' | 'after';
 
@@ -52,28 +53,14 @@ export async function runOutageDrill(opts: DrillOptions): Promise<DrillResult> {
   let restartAt = Number.POSITIVE_INFINITY;
   let stopped = false;
 
-  const worker = async () => {
-    while (!stopped) {
-      const started = performance.now();
-      const startPhase = phase;
-      const sinceRestartMs = performance.now() - restartAt;
-      let status = 0;
-      let retryAfter: string | null = null;
-      let body = '';
-      try {
-        const res = await opts.request(AbortSignal.timeout(hangMs));
-        status = res.status;
-        retryAfter = res.headers.get('retry-after');
-        body = (await res.text()).slice(0, 300);
-      } catch {
-        status = 0;
-      }
-      samples.push({ phase: startPhase, status, ms: performance.now() - started, sinceRestartMs, retryAfter, body });
-      if (status === 0 || status >= 500) await sleep(20); // keep a failing loop from spinning the CPU
-    }
-  };
-
-  const workers = Array.from({ length: concurrency }, worker);
+  const workers = startRequestLoops({
+    request: opts.request,
+    hangMs,
+    concurrency,
+    isStopped: () => stopped,
+    context: () => ({ phase, sinceRestartMs: performance.now() - restartAt }),
+    record: (a, c) => samples.push({ phase: c.phase, status: a.status, ms: a.end - a.start, sinceRestartMs: c.sinceRestartMs, retryAfter: a.retryAfter, body: a.body }),
+  });
   try {
     await sleep(warmMs);
     phase = 'frozen';

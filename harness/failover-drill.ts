@@ -3,6 +3,7 @@
 // each request got, so a test can assert "no hang, failures only inside the failover window, deliberate
 // 503s with Retry-After, normal again once the replica serves", and a bench can report the error window.
 import type { FailoverResult, LocalCluster } from './cluster';
+import { startRequestLoops } from './request-loops';
 
 export type FailoverPhase = 'before' | 'failover' | 'after';
 
@@ -57,27 +58,14 @@ export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<Fail
   let killAt = 0;
   let stopped = false;
 
-  const worker = async () => {
-    while (!stopped) {
-      const startPhase = phase;
-      const start = performance.now();
-      let status = 0;
-      let retryAfter: string | null = null;
-      let body = '';
-      try {
-        const res = await opts.request(AbortSignal.timeout(hangMs));
-        status = res.status;
-        retryAfter = res.headers.get('retry-after');
-        body = (await res.text()).slice(0, 300);
-      } catch {
-        status = 0;
-      }
-      raw.push({ phase: startPhase, status, retryAfter, start, end: performance.now(), body });
-      if (failedStatus(status)) await sleep(20); // keep a failing loop from spinning the CPU
-    }
-  };
-
-  const workers = Array.from({ length: concurrency }, worker);
+  const workers = startRequestLoops({
+    request: opts.request,
+    hangMs,
+    concurrency,
+    isStopped: () => stopped,
+    context: () => phase,
+    record: (a, startPhase) => raw.push({ phase: startPhase, status: a.status, retryAfter: a.retryAfter, start: a.start, end: a.end, body: a.body }),
+  });
   let failover: FailoverResult;
   try {
     await sleep(warmMs);
