@@ -1,8 +1,9 @@
 // The outage drill every service takes: requests keep coming while a private Redis is frozen, then
 // killed and restarted. It records what each request got and how long it took, so a test can assert
 // "no hang, no 5xx but deliberate 503s with Retry-After, normal again soon after Redis returns".
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ManagedRedis } from './faults';
-import { startRequestLoops } from './request-loops';
+import { failedStatus, startRequestLoops } from './request-loops';
 
 export type DrillPhase = 'before' | 'frozen' | 'down' | 'after';
 
@@ -44,8 +45,6 @@ export interface DrillResult {
   notRecovered: DrillSample[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function runOutageDrill(opts: DrillOptions): Promise<DrillResult> {
   const { redis, concurrency = 4, warmMs = 500, freezeMs = 3000, downMs = 1500, afterMs = 3000, hangMs = 5000 } = opts;
   const samples: DrillSample[] = [];
@@ -86,7 +85,7 @@ export async function runOutageDrill(opts: DrillOptions): Promise<DrillResult> {
     slowestMs: Math.max(0, ...samples.map((s) => s.ms)),
     hangs: samples.filter((s) => s.status === 0),
     unexpected: samples.filter((s) => (s.status >= 500 && s.status !== 503) || (s.status === 503 && !s.retryAfter)),
-    notRecovered: samples.filter((s) => s.sinceRestartMs >= 2000 && (s.status === 0 || s.status >= 500)),
+    notRecovered: samples.filter((s) => s.sinceRestartMs >= 2000 && failedStatus(s.status)),
   };
 }
 

@@ -2,8 +2,9 @@
 // the lab's hot key is killed (SIGKILL, like a crashed host) and its replica is promoted. It records what
 // each request got, so a test can assert "no hang, failures only inside the failover window, deliberate
 // 503s with Retry-After, normal again once the replica serves", and a bench can report the error window.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailoverResult, LocalCluster } from './cluster';
-import { startRequestLoops } from './request-loops';
+import { failedStatus, startRequestLoops } from './request-loops';
 
 export type FailoverPhase = 'before' | 'failover' | 'after';
 
@@ -46,9 +47,6 @@ export interface FailoverDrillResult {
   notRecovered: FailoverSample[];
   slowestMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const failedStatus = (s: number) => s === 0 || s >= 500;
 
 export async function runFailoverDrill(opts: FailoverDrillOptions): Promise<FailoverDrillResult> {
   const { cluster, key, concurrency = 4, warmMs = 500, afterMs = 3000, hangMs = 5000 } = opts;

@@ -1,5 +1,6 @@
 // The load both drills (drill.ts, failover-drill.ts) put on a service: a few loops, each sending one
 // request after another and recording what it got, until the drill says stop.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One request as a drill records it. */
 export interface Answer {
@@ -24,7 +25,8 @@ export interface RequestLoopOptions<C> {
   record: (answer: Answer, context: C) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** No answer in time (0) or a server error: what a drill counts as failed, and what makes a loop back off. */
+export const failedStatus = (status: number): boolean => status === 0 || status >= 500;
 
 /** Starts the loops; the promises settle once `isStopped()` and each loop's last request are done. */
 export function startRequestLoops<C>(o: RequestLoopOptions<C>): Array<Promise<void>> {
@@ -44,7 +46,7 @@ export function startRequestLoops<C>(o: RequestLoopOptions<C>): Array<Promise<vo
         status = 0;
       }
       o.record({ status, retryAfter, body, start, end: performance.now() }, context);
-      if (status === 0 || status >= 500) await sleep(20); // keep a failing loop from spinning the CPU
+      if (failedStatus(status)) await sleep(20); // keep a failing loop from spinning the CPU
     }
   };
   return Array.from({ length: o.concurrency }, loop);
