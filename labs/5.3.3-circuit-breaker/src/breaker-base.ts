@@ -227,20 +227,29 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     // If Redis does not come, the breaker starts on local state and resyncs when it does.
     await Promise.all([whenReady(this.redis, connectTimeoutMs), this.subscriber && whenReady(this.subscriber, connectTimeoutMs)]);
     this.redis.on('ready', this.onReady);
-    if (this.subscriber) {
-      const subscriber = this.subscriber;
-      const sync = this.startSync(subscriber);
-      // A subscriber that is not connected cannot subscribe yet (a serving client queues nothing), and
-      // waiting would hang the breaker exactly when it must work alone: subscribe once it connects.
-      // (After that, ioredis resubscribes by itself on every reconnect.)
-      if (subscriber.status === 'ready') await sync;
-      else {
-        sync.catch((err: unknown) => this.failedInBackground('subscribe', err));
-        subscriber.once('ready', () => void subscriber.subscribe(this.keyNames.channel).catch((err: unknown) => this.failedInBackground('subscribe', err)));
-      }
-    }
+    if (this.subscriber) await this.subscribeWithin(this.subscriber, connectTimeoutMs);
     await this.guard(async () => void this.adopt((await this.run('read')).view), () => undefined);
     return this;
+  }
+
+  /**
+   * Subscribes, waiting at most `ms`: waiting longer would hang the breaker exactly when it must work
+   * alone. A subscriber that is not connected cannot subscribe yet (a serving client queues nothing);
+   * one that says "ready" may be talking to a server that froze or just died. Either way the breaker
+   * starts on what it has and subscribes once the subscriber connects (after that, ioredis resubscribes
+   * by itself on every reconnect).
+   */
+  private async subscribeWithin(subscriber: RedisClient, ms: number): Promise<void> {
+    const sync = this.startSync(subscriber);
+    if (subscriber.status === 'ready') {
+      try {
+        if (await settlesWithin(sync, ms)) return;
+      } catch (err) {
+        if (!isConnectionFailure(err, subscriber)) throw err;
+      }
+    }
+    sync.catch((err: unknown) => this.failedInBackground('subscribe', err));
+    subscriber.once('ready', () => void subscriber.subscribe(this.keyNames.channel).catch((err: unknown) => this.failedInBackground('subscribe', err)));
   }
 
   async close(): Promise<void> {
@@ -465,6 +474,17 @@ function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
     const timer = setTimeout(done, timeoutMs);
     redis.once('ready', done);
   });
+}
+
+/** True once `p` resolves within `ms`, false if it is still pending then; rethrows its rejection. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
