@@ -243,9 +243,9 @@ export abstract class CircuitBreakerBase extends EventEmitter {
     const sync = this.startSync(subscriber);
     if (subscriber.status === 'ready') {
       try {
-        if (await settlesWithin(sync, ms)) return;
+        return await withTimeout(sync, ms);
       } catch (err) {
-        if (!isConnectionFailure(err, subscriber)) throw err;
+        if (!(err instanceof CallTimeoutError) && !isConnectionFailure(err, subscriber)) throw err;
       }
     }
     sync.catch((err: unknown) => this.failedInBackground('subscribe', err));
@@ -474,17 +474,6 @@ function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
     const timer = setTimeout(done, timeoutMs);
     redis.once('ready', done);
   });
-}
-
-/** True once `p` resolves within `ms`, false if it is still pending then; rethrows its rejection. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -146,32 +146,32 @@ describe('after a Redis stall the breaker is shared again, without a reconnect',
   // fail or hang the start.
   const subscribers = { 'serving subscriber': () => createServingRedis(server.url), 'default subscriber': () => new Redis(server.url) };
   for (const [kind, makeSub] of Object.entries(subscribers)) {
-  it(`${kind}: a breaker started while Redis is frozen starts on local state and hears peers after the thaw`, async () => {
-    const redis = createServingRedis(server.url, { commandTimeout: 250 });
-    const sub = makeSub();
-    await Promise.all([whenRedisReady(redis), whenRedisReady(sub)]);
-    cleanups.push(() => redis.disconnect(), () => sub.disconnect());
-    const keys = keyBuilder({ lab: 'frozen-start' });
-    server.pause();
-    let b: Awaited<ReturnType<typeof createBreaker>>;
-    try {
-      const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('createBreaker still pending 5 s into the freeze')), 5_000).unref());
-      b = await Promise.race([createBreaker({ name: 'frozen-start', redis, subscriber: sub, keys }), hung]);
-      cleanups.push(() => b.close());
-      expect(b.mode).toBe('local');
-    } finally {
-      server.resume();
-    }
-    await waitFor(() => b.mode === 'redis', { what: 'redis mode after the thaw', timeoutMs: 5_000 });
-    const peerConn = createServingRedis(server.url, { commandTimeout: 250 });
-    await whenRedisReady(peerConn);
-    cleanups.push(() => peerConn.disconnect());
-    const peer = await createBreaker({ name: 'frozen-start', redis: peerConn, keys });
-    cleanups.push(() => peer.close());
-    await peer.forceOpen('after the freeze');
-    await waitFor(() => b.current.reason === 'after the freeze', { what: 'the frozen-start breaker to hear the broadcast' });
-    expect(b.current.state).toBe('open');
-  });
+    it(`${kind}: a breaker started while Redis is frozen starts on local state and hears peers after the thaw`, async () => {
+      const redis = createServingRedis(server.url, { commandTimeout: 250 });
+      const sub = makeSub();
+      await Promise.all([whenRedisReady(redis), whenRedisReady(sub)]);
+      cleanups.push(() => redis.disconnect(), () => sub.disconnect());
+      const keys = keyBuilder({ lab: 'frozen-start' });
+      server.pause();
+      let b: Awaited<ReturnType<typeof createBreaker>>;
+      try {
+        const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('createBreaker still pending 5 s into the freeze')), 5_000).unref());
+        b = await Promise.race([createBreaker({ name: 'frozen-start', redis, subscriber: sub, keys }), hung]);
+        cleanups.push(() => b.close());
+        expect(b.mode).toBe('local');
+      } finally {
+        server.resume();
+      }
+      await waitFor(() => b.mode === 'redis', { what: 'redis mode after the thaw', timeoutMs: 5_000 });
+      const peerConn = createServingRedis(server.url, { commandTimeout: 250 });
+      await whenRedisReady(peerConn);
+      cleanups.push(() => peerConn.disconnect());
+      const peer = await createBreaker({ name: 'frozen-start', redis: peerConn, keys });
+      cleanups.push(() => peer.close());
+      await peer.forceOpen('after the freeze');
+      await waitFor(() => b.current.reason === 'after the freeze', { what: 'the frozen-start breaker to hear the broadcast' });
+      expect(b.current.state).toBe('open');
+    });
   }
 
   it('calls that reach Redis after their caller gave up (a SIGSTOP) change nothing: no phantom half-open probes', async () => {
